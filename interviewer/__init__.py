@@ -1,0 +1,3 @@
+"""interviewer: a mock interviewer for GenAI system design interviews."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,84 @@
+"""The offline interviewer: turns a TurnPlan into words with no model.
+
+It asks the framework's key questions and the topic bank's follow-ups, in the
+order the planner chose, using the phrasing in ``prompts/offline.yaml``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .framework import Framework, Strict, load_model
+from .planner import DETAIL_LABELS, TurnPlan
+from .session import Session
+
+OFFLINE_LABEL = "Offline mode — scripted interviewer, no model is called"
+
+
+class WrapUp(Strict):
+    covered: str
+    time: str
+    candidate: str
+
+
+class OfflineScript(Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    acknowledgements: list[str] = Field(min_length=1)
+    reveal: str
+    wrap_up: WrapUp
+    followup_intro: str
+    hint: str
+    hint_none: str
+    closing: str
+
+
+@lru_cache(maxsize=4)
+def script(root: Path) -> OfflineScript:
+    return load_model(root / "prompts" / "offline.yaml", OfflineScript)
+
+
+def reply(fw: Framework, session: Session, plan: TurnPlan) -> str:
+    s = script(fw.root)
+    step = fw.step(plan.step)
+    parts: list[str] = []
+
+    if plan.action == "open":
+        return "\n\n".join([f"**{plan.banner}**", session.problem.opening_prompt, _q(plan)])
+
+    for field in plan.reveal:
+        detail = getattr(session.problem.hidden, field)
+        parts.append(s.reveal.format(label=DETAIL_LABELS[field].lower(), detail=detail))
+
+    if plan.closing:
+        parts.append(s.closing)
+        return "\n\n".join(parts)
+
+    if plan.transition:
+        reason = plan.decision.reason if plan.decision else "covered"
+        wrap = getattr(s.wrap_up, reason, s.wrap_up.covered)
+        parts.extend([wrap, f"**{plan.banner}**", _q(plan)])
+        return "\n\n".join(parts)
+
+    # One rotating acknowledgement; deterministic so tests and replays agree.
+    ack = s.acknowledgements[len(session.turns) % len(s.acknowledgements)]
+    probe = step.guide.probe[len(session.turns_in_step(plan.step)) % len(step.guide.probe)]
+    if plan.kind == "hint":
+        if plan.key_question is not None:
+            parts.append(s.hint.format(open_question=plan.key_question.question, probe=probe))
+        else:
+            parts.append(s.hint_none.format(probe=probe))
+        return "\n\n".join(parts)
+
+    if plan.topic is not None:
+        parts.append(f"{ack} {s.followup_intro} {plan.topic.question}")
+    else:
+        parts.append(f"{ack} {_q(plan)}")
+    return "\n\n".join(parts)
+
+
+def _q(plan: TurnPlan) -> str:
+    return plan.key_question.question if plan.key_question else ""
