@@ -142,7 +142,9 @@ def _describe(exc: Exception, settings: ModelSettings) -> LLMError:
     where = settings.where()
     status = getattr(exc, "status_code", None)
     if "Timeout" in name or "timed out" in raw.lower():
-        return LLMError(f"The model {where} did not answer within {settings.timeout:g} s.", retryable=True, kind="timeout")
+        return LLMError(
+            f"The model {where} did not answer within {settings.timeout:g} s.", retryable=True, kind="timeout"
+        )
     if "RateLimit" in name or status == 429:
         return LLMError(f"The model {where} is rate limited (HTTP 429): {raw}", retryable=True, kind="rate_limit")
     if "Authentication" in name or status in (401, 403):
@@ -335,4 +337,6 @@ def test_connection(settings: ModelSettings) -> str:
     probe = settings.model_copy(update={"max_tokens": 5, "max_retries": 0, "fallback_model": None})
     started = time.monotonic()
     result = complete([{"role": "user", "content": "Reply with the word: ready"}], probe)
-    return f"Connected to {settings.where()} in {time.monotonic() - started:.1f} s (reply: {result.text.strip()[:40]!r})."
+    return (
+        f"Connected to {settings.where()} in {time.monotonic() - started:.1f} s (reply: {result.text.strip()[:40]!r})."
+    )

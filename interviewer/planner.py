@@ -27,7 +27,17 @@ MAX_FOLLOWUPS_PER_STEP = 2
 # What a candidate asks when they want a hidden detail of the problem.
 DETAIL_CUES: dict[str, tuple[str, ...]] = {
     "users_and_scale": ("user", "scale", "traffic", "qps", "rps", "how many", "volume", "dau", "mau", "requests per"),
-    "latency_budget": ("latency", "how fast", "response time", "real-time", "realtime", "p99", "p95", "milliseconds", "slo"),
+    "latency_budget": (
+        "latency",
+        "how fast",
+        "response time",
+        "real-time",
+        "realtime",
+        "p99",
+        "p95",
+        "milliseconds",
+        "slo",
+    ),
     "cost_ceiling": ("cost", "budget", "price", "spend", "expensive", "gpu", "money"),
     "compliance": ("complian", "regulat", "gdpr", "hipaa", "legal", "privacy", "pii", "residency", "soc 2", "soc2"),
     "data_available": ("data", "dataset", "logs", "labels", "labeled", "labelled", "training set", "corpus", "history"),
@@ -208,4 +218,3 @@ def plan_turn(fw: Framework, session: Session, action: Action, now: datetime | N
             plan.decision = StepDecision(advance=True, reason="covered", from_step=step, to_step=step + 1)
             plan.kind = "transition"
     return plan
-

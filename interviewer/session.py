@@ -7,6 +7,7 @@ announced; a step whose time budget is spent is wrapped up.
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -17,7 +18,7 @@ from .framework import STEP_COUNT, Framework, Level, Problem
 
 Role = Literal["interviewer", "candidate"]
 # What a turn is, so reports and the UI can mark hints and transitions.
-TurnKind = Literal["opening", "question", "followup", "transition", "hint", "answer", "closing", "note"]
+TurnKind = Literal["opening", "question", "followup", "transition", "hint", "answer", "next", "closing"]
 
 # A pause longer than this (tab closed, coffee) is not counted as interview time.
 IDLE_CAP = timedelta(minutes=8)
@@ -105,9 +106,7 @@ class Session(BaseModel):
         return [t for t in self.turns if t.step == step]
 
     def candidate_text(self, step: int | None = None) -> str:
-        return "\n".join(
-            t.text for t in self.turns if t.role == "candidate" and (step is None or t.step == step)
-        )
+        return "\n".join(t.text for t in self.turns if t.role == "candidate" and (step is None or t.step == step))
 
     def last_candidate_turn(self) -> Turn | None:
         for t in reversed(self.turns):
@@ -140,7 +139,7 @@ def elapsed_by_step(turns: list[Turn], now: datetime | None = None) -> dict[int,
     between. The open gap up to ``now`` is charged to the last turn's step.
     """
     spent = {n: timedelta() for n in range(1, STEP_COUNT + 1)}
-    for prev, cur in zip(turns, turns[1:], strict=False):
+    for prev, cur in itertools.pairwise(turns):
         spent[cur.step] += min(max(cur.at - prev.at, timedelta()), IDLE_CAP)
     if turns and now is not None:
         spent[turns[-1].step] += min(max(now - turns[-1].at, timedelta()), IDLE_CAP)
@@ -204,7 +203,7 @@ class StepDecision(BaseModel):
 
 # A step must see at least this many candidate answers before the model's
 # "covered" proposal is accepted, so a model cannot rush through the steps.
-MIN_ANSWERS_TO_COVER = 2
+MIN_ANSWERS_TO_COVER = 3
 # Wrap up a step after this many candidate answers even with time left, so a
 # chatty model cannot stall forever in step 1.
 MAX_ANSWERS_PER_STEP = 8
@@ -227,9 +226,7 @@ def decide_step(
         reason = "candidate"
     elif c.step_over and answers >= 1:
         reason = "time"
-    elif proposal_covered and answers >= MIN_ANSWERS_TO_COVER:
-        reason = "covered"
-    elif answers >= MAX_ANSWERS_PER_STEP:
+    elif (proposal_covered and answers >= MIN_ANSWERS_TO_COVER) or answers >= MAX_ANSWERS_PER_STEP:
         reason = "covered"
 
     if reason == "stay":

@@ -190,9 +190,7 @@ class Store:
         row = self.db.execute("SELECT data FROM sessions WHERE id=?", (session_id,)).fetchone()
         if row is None:
             raise KeyError(session_id)
-        turns = [
-            r[0] for r in self.db.execute("SELECT data FROM turns WHERE session_id=? ORDER BY idx", (session_id,))
-        ]
+        turns = [r[0] for r in self.db.execute("SELECT data FROM turns WHERE session_id=? ORDER BY idx", (session_id,))]
         try:
             data = json.loads(row[0])
             data["turns"] = [json.loads(t) for t in turns]
@@ -230,7 +228,11 @@ class Store:
     def _report(self, row: tuple[object, ...]) -> StoredReport:
         rid, sid, created, score, data = row
         return StoredReport(
-            id=int(str(rid)), session_id=str(sid), created_at=str(created), overall_score=score, data=json.loads(str(data))
+            id=int(str(rid)),
+            session_id=str(sid),
+            created_at=str(created),
+            overall_score=score,
+            data=json.loads(str(data)),
         )
 
     def latest_report(self, session_id: str) -> StoredReport | None:

@@ -111,7 +111,7 @@ class FakeOpenAI:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
             def _json(self, status: int, payload: Any) -> None:
@@ -122,13 +122,13 @@ class FakeOpenAI:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 if self.path.rstrip("/").endswith("/models"):
                     self._json(200, {"object": "list", "data": [{"id": "scripted", "object": "model"}]})
                 else:
                     self._json(404, {"error": {"message": "not found"}})
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 raw = self.rfile.read(length)
                 try:
@@ -161,7 +161,9 @@ class FakeOpenAI:
                     self.connection.shutdown(2)
                     return
                 if reply.status != 200:
-                    self._json(reply.status, {"error": {"message": reply.error or "scripted error", "type": "server_error"}})
+                    self._json(
+                        reply.status, {"error": {"message": reply.error or "scripted error", "type": "server_error"}}
+                    )
                     return
                 model = body.get("model", "scripted")
                 prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
@@ -180,7 +182,11 @@ class FakeOpenAI:
                             "created": int(time.time()),
                             "model": model,
                             "choices": [
-                                {"index": 0, "message": {"role": "assistant", "content": reply.text}, "finish_reason": "stop"}
+                                {
+                                    "index": 0,
+                                    "message": {"role": "assistant", "content": reply.text},
+                                    "finish_reason": "stop",
+                                }
                             ],
                             "usage": usage,
                         },
@@ -197,9 +203,19 @@ class FakeOpenAI:
                     self.wfile.write(f"data: {json.dumps(obj)}\n\n".encode())
                     self.wfile.flush()
 
-                base = {"id": "chatcmpl-scripted", "object": "chat.completion.chunk", "created": int(time.time()), "model": model}
+                base = {
+                    "id": "chatcmpl-scripted",
+                    "object": "chat.completion.chunk",
+                    "created": int(time.time()),
+                    "model": model,
+                }
                 text = reply.text
-                send({**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]})
+                send(
+                    {
+                        **base,
+                        "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}],
+                    }
+                )
                 for i in range(0, len(text), reply.chunk_size):
                     piece = text[i : i + reply.chunk_size]
                     send({**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]})

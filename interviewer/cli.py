@@ -1,0 +1,459 @@
+"""``python -m interviewer``: everything the browser does, from a terminal.
+
+Nothing heavy is imported at module level: ``--help`` and the content
+commands never pay for litellm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+from .framework import LEVELS, STEP_COUNT, ContentError, Framework, framework
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+class CLIError(Exception):
+    """A user-facing error: printed without a traceback, exit code 2."""
+
+
+# --- helpers ----------------------------------------------------------------
+
+
+def _fw(args: argparse.Namespace) -> Framework:
+    return framework(Path(args.content_dir) if getattr(args, "content_dir", None) else None)
+
+
+def _store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from .store import Store, StoreError
+
+    try:
+        return Store(args.data_dir)
+    except StoreError as exc:
+        raise CLIError(str(exc)) from None
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    from .store import default_data_dir
+
+    return Path(args.data_dir) if args.data_dir else default_data_dir()
+
+
+def _setup_logging(args: argparse.Namespace) -> None:
+    """Warnings go to a log file in the data directory, not the terminal."""
+    try:
+        folder = _data_dir(args)
+        folder.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(folder / "interviewer.log", encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("interviewer")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    root.propagate = False
+    for noisy in ("LiteLLM", "litellm", "httpx", "openai"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+
+
+def _print_json(obj: object, out: TextIO) -> None:
+    out.write(json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
+
+
+def _wrap(text: str, indent: str = "  ") -> str:
+    import textwrap
+
+    return "\n".join(
+        textwrap.fill(line, 100, initial_indent=indent, subsequent_indent=indent) for line in text.splitlines()
+    )
+
+
+# --- content commands ---------------------------------------------------------
+
+
+def cmd_problems(args: argparse.Namespace, out: TextIO) -> int:
+    fw = _fw(args)
+    if args.json:
+        _print_json(
+            [
+                {"id": p.id, "title": p.title, "summary": p.summary, "tags": p.tags, "source": p.source}
+                for p in fw.problems
+            ],
+            out,
+        )
+        return EXIT_OK
+    width = max(len(p.id) for p in fw.problems)
+    for p in fw.problems:
+        out.write(f"{p.id:<{width}}  {p.title} — {p.summary}\n")
+    return EXIT_OK
+
+
+def cmd_topics(args: argparse.Namespace, out: TextIO) -> int:
+    fw = _fw(args)
+    topics = fw.topics_for_step(args.step) if args.step else fw.topics
+    if args.json:
+        _print_json([t.model_dump() for t in topics], out)
+        return EXIT_OK
+    themes = {t.id: t.title for t in fw.themes}
+    for theme_id, title in themes.items():
+        mine = [t for t in topics if t.theme == theme_id]
+        if not mine:
+            continue
+        out.write(f"\n{title}\n")
+        for t in mine:
+            steps = ",".join(str(s) for s in t.steps)
+            out.write(f"  [{t.id}] (steps {steps}) {t.question}\n")
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
+    fw = _fw(args)
+    try:
+        p = fw.problem(args.problem_id)
+    except KeyError:
+        raise CLIError(f"Unknown problem id {args.problem_id!r}. See: python -m interviewer problems") from None
+    if args.json:
+        data = p.model_dump(mode="json")
+        if not args.all:
+            data.pop("hidden")
+            data.pop("strong_answer")
+        _print_json(data, out)
+        return EXIT_OK
+    out.write(f"{p.title}  ({p.id}; tags: {', '.join(p.tags)})\n\n{_wrap(p.opening_prompt)}\n\nKey requirements:\n")
+    out.writelines(f"  - {r}\n" for r in p.key_requirements)
+    out.write("Discussion focus:\n")
+    out.writelines(f"  - {r}\n" for r in p.discussion_focus)
+    if args.all:
+        from .planner import DETAIL_LABELS
+
+        out.write("\nHidden details (revealed when the candidate asks):\n")
+        for field, label in DETAIL_LABELS.items():
+            out.write(f"  {label}: {getattr(p.hidden, field)}\n")
+        out.write("\nWhat a strong answer covers:\n")
+        for step in fw.steps:
+            out.write(f"  Step {step.number} — {step.title}\n")
+            out.writelines(f"    - {point}\n" for point in p.strong_answer[step.number])
+    else:
+        out.write("\n(Hidden details are revealed when you ask during the interview; --all shows them.)\n")
+    return EXIT_OK
+
+
+def cmd_rubric(args: argparse.Namespace, out: TextIO) -> int:
+    fw = _fw(args)
+    rubric = fw.rubrics[args.step]
+    if args.json:
+        _print_json(rubric.model_dump(mode="json", by_alias=True), out)
+        return EXIT_OK
+    step = fw.step(args.step)
+    out.write(
+        f"Step {step.number} of {STEP_COUNT} — {step.title}  (rubric v{rubric.version})\n{_wrap(rubric.focus, '')}\n"
+    )
+    for c in rubric.criteria:
+        out.write(f"\n{c.name}  (weight {c.weight:g})\n{_wrap(c.description)}\n")
+        for n, text in c.scores.as_dict().items():
+            out.write(f"    {n}: {text}\n")
+        out.write(f"  mid: {c.levels.mid}\n  senior: {c.levels.senior}\n  staff: {c.levels.staff}\n")
+    out.write("\nRed flags (cap the step score):\n")
+    out.writelines(f"  - {f.description} (cap {f.cap})\n" for f in rubric.red_flags)
+    return EXIT_OK
+
+
+# --- interview commands -----------------------------------------------------------
+
+
+def read_answers(stream: TextIO, interactive: bool, prompt_out: TextIO | None = None) -> Iterator[str]:
+    """Candidate messages: one line each when typing, blank-line separated
+    paragraphs when piped (so a script can send multi-line answers)."""
+    if interactive:
+        while True:
+            if prompt_out is not None:
+                prompt_out.write("\nYou: ")
+                prompt_out.flush()
+            line = stream.readline()
+            if not line:
+                return
+            if line.strip():
+                yield line.strip()
+        return
+    para: list[str] = []
+    for line in stream:
+        if line.strip():
+            para.append(line.rstrip("\n"))
+        elif para:
+            yield "\n".join(para).strip()
+            para = []
+    if para:
+        yield "\n".join(para).strip()
+
+
+def _settings(args: argparse.Namespace, session_model: str | None = None, session_base: str | None = None):  # type: ignore[no-untyped-def]
+    from .llm import settings_from_env
+
+    if getattr(args, "offline", False):
+        return settings_from_env("offline")
+    return settings_from_env(args.model or session_model, args.api_base or session_base)
+
+
+def _run(interviewer, args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:  # type: ignore[no-untyped-def]
+    from .agent import InputError, Reply
+    from .llm import LLMError
+    from .offline import OFFLINE_LABEL
+
+    session = interviewer.session
+    resume_hint = f"python -m interviewer resume {session.id}"
+
+    def speak(reply: Reply) -> bool:
+        out.write("\nInterviewer: ")
+        try:
+            for chunk in reply:
+                out.write(chunk)
+                out.flush()
+        except LLMError as exc:
+            out.write("\n")
+            err.write(f"error: {exc}\nYour answer is saved. Resume with: {resume_hint}\n")
+            return False
+        out.write("\n")
+        return True
+
+    if session.offline:
+        out.write(f"[{OFFLINE_LABEL}]\n")
+    else:
+        out.write(f"[Interviewer model: {interviewer.settings.where()}]\n")
+    out.write("Commands: /hint, /next (move to the next step), /quit (pause; resume later), /end.\n")
+    if not session.turns:
+        if not speak(interviewer.open()):
+            return EXIT_USAGE
+    elif session.awaiting_reply():
+        if not speak(interviewer.retry()):
+            return EXIT_USAGE
+    else:
+        out.write(f"\n(Resuming {session.id} at step {session.current_step}.) Last from the interviewer:\n")
+        last = next((t for t in reversed(session.turns) if t.role == "interviewer"), None)
+        if last:
+            out.write(f"Interviewer: {last.text}\n")
+
+    interactive = stdin.isatty()
+    for message in read_answers(stdin, interactive, out if interactive else None):
+        command = message.strip().lower()
+        if not interactive:
+            out.write(f"\nYou: {message}\n")
+        try:
+            if command == "/quit":
+                out.write(f"\nPaused. Resume with: {resume_hint}\n")
+                return EXIT_OK
+            if command == "/end":
+                break
+            if command == "/hint":
+                reply = interviewer.hint()
+            elif command == "/next":
+                reply = interviewer.next_step()
+            else:
+                reply = interviewer.answer(message)
+        except InputError as exc:
+            err.write(f"{exc}\n")
+            continue
+        if not speak(reply):
+            return EXIT_USAGE
+    interviewer.end()
+    out.write(f"\nInterview ended and saved. Session id: {session.id}\n")
+    out.write(f"Grade it with: python -m interviewer grade {session.id}\n")
+    return EXIT_OK
+
+
+def cmd_interview(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    from .agent import Interviewer
+    from .framework import custom_problem
+    from .session import Session
+
+    fw = _fw(args)
+    if args.custom:
+        problem = custom_problem(args.custom)
+    else:
+        try:
+            problem = fw.problem(args.problem)
+        except KeyError:
+            raise CLIError(f"Unknown problem id {args.problem!r}. See: python -m interviewer problems") from None
+    settings = _settings(args)
+    store = _store(args)
+    session = Session(
+        problem=problem,
+        level=args.level,
+        minutes=args.minutes,
+        model=settings.model,
+        grader_model=args.grader_model,
+        api_base=settings.api_base,
+    )
+    return _run(Interviewer(fw, session, settings, store), args, out, err, stdin)
+
+
+def cmd_resume(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    from .agent import Interviewer
+
+    store = _store(args)
+    session = _load_session(store, args.session_id)
+    if session.ended:
+        raise CLIError(f"Session {session.id} has ended; grade it with: python -m interviewer grade {session.id}")
+    settings = _settings(args, session.model, session.api_base)
+    if settings.model != session.model or settings.api_base != session.api_base:
+        session.model, session.api_base = settings.model, settings.api_base
+    return _run(Interviewer(_fw(args), session, settings, store), args, out, err, stdin)
+
+
+def _load_session(store, session_id: str):  # type: ignore[no-untyped-def]
+    from .store import StoreError
+
+    try:
+        return store.load(session_id)
+    except KeyError:
+        raise CLIError(f"No session {session_id!r} in {store.path}. See: python -m interviewer sessions") from None
+    except StoreError as exc:
+        raise CLIError(str(exc)) from None
+
+
+def cmd_sessions(args: argparse.Namespace, out: TextIO) -> int:
+    store = _store(args)
+    rows = store.list_sessions()
+    if args.json:
+        _print_json([r.model_dump(mode="json") for r in rows], out)
+        return EXIT_OK
+    if not rows:
+        out.write("No sessions yet. Start one with: python -m interviewer interview --problem email-composer\n")
+        return EXIT_OK
+    out.write(
+        f"{'id':<12}  {'date':<16}  {'level':<6}  {'step':<6}  {'turns':>5}  {'status':<7}  {'score':>5}  problem\n"
+    )
+    for r in rows:
+        status = "ended" if r.ended_at else "open"
+        score = f"{r.overall_score:.1f}" if r.overall_score is not None else "-"
+        out.write(
+            f"{r.id:<12}  {r.created_at:%Y-%m-%d %H:%M}  {r.level:<6}  {r.current_step}/{STEP_COUNT:<4}  "
+            f"{r.turns:>5}  {status:<7}  {score:>5}  {r.title}\n"
+        )
+    return EXIT_OK
+
+
+# --- parser ---------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _step(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"step must be a number 1-{STEP_COUNT}, got {value!r}") from None
+    if not 1 <= n <= STEP_COUNT:
+        raise argparse.ArgumentTypeError(f"step must be 1-{STEP_COUNT}, got {n}")
+    return n
+
+
+def _minutes(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"minutes must be a whole number, got {value!r}") from None
+    if not 5 <= n <= 180:
+        raise argparse.ArgumentTypeError(f"minutes must be between 5 and 180, got {n}")
+    return n
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m interviewer",
+        description="Mock GenAI system design interviews: practise the seven-step framework, get graded.",
+    )
+    parser.add_argument(
+        "--data-dir",
+        default=os.environ.get("INTERVIEWER_DATA_DIR"),
+        help="where sessions and reports are stored (env INTERVIEWER_DATA_DIR; default ~/.local/share/interviewer)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    p = sub.add_parser("problems", help="list the practice problems")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = sub.add_parser("topics", help="list the discussion-topic bank")
+    p.add_argument("--step", type=_step, help="only topics that fit this step (1-7)")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("show", help="show a problem as the candidate sees it")
+    p.add_argument("problem_id")
+    p.add_argument("--all", action="store_true", help="also show hidden details and what a strong answer covers")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("rubric", help="show the grading rubric of a step")
+    p.add_argument("step", type=_step)
+    p.add_argument("--json", action="store_true")
+
+    model_help = "any litellm model string, e.g. gpt-4o-mini, ollama/llama3.1, openai/<name> with --api-base (env INTERVIEWER_MODEL)"
+    p = sub.add_parser("interview", help="hold a mock interview in the terminal")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--problem", help="problem id (see: problems)")
+    which.add_argument("--custom", metavar="TEXT", help="your own problem statement")
+    p.add_argument("--level", choices=LEVELS, default="senior")
+    p.add_argument("--minutes", type=_minutes, default=45)
+    p.add_argument("--model", help=model_help)
+    p.add_argument("--grader-model", help="model for grading (default: the interviewer's)")
+    p.add_argument("--api-base", help="URL of an OpenAI-compatible or Ollama server (env INTERVIEWER_API_BASE)")
+    p.add_argument("--offline", action="store_true", help="no model: a scripted interviewer")
+
+    sub.add_parser("sessions", help="list saved interviews").add_argument("--json", action="store_true")
+
+    p = sub.add_parser("resume", help="continue a saved interview")
+    p.add_argument("session_id")
+    p.add_argument("--model", help=model_help)
+    p.add_argument("--api-base")
+    p.add_argument("--offline", action="store_true")
+
+    try:
+        from . import cli_grade
+    except ImportError:  # pragma: no cover - grading commands not installed
+        pass
+    else:
+        cli_grade.add_parsers(sub, model_help)
+    return parser
+
+
+def main(
+    argv: list[str] | None = None, *, stdin: TextIO | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    stdin = stdin or sys.stdin
+    args = build_parser().parse_args(argv)
+    _setup_logging(args)
+    handlers = {
+        "problems": lambda: cmd_problems(args, out),
+        "topics": lambda: cmd_topics(args, out),
+        "show": lambda: cmd_show(args, out),
+        "rubric": lambda: cmd_rubric(args, out),
+        "sessions": lambda: cmd_sessions(args, out),
+        "interview": lambda: cmd_interview(args, out, err, stdin),
+        "resume": lambda: cmd_resume(args, out, err, stdin),
+    }
+    try:
+        if args.command in handlers:
+            return handlers[args.command]()
+        return int(args.handler(args, out, err, stdin))
+    except (CLIError, ContentError) as exc:
+        err.write(f"error: {exc}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        err.write("\nInterrupted. Your turns so far are saved; `python -m interviewer sessions` lists them.\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK

@@ -1,0 +1,54 @@
+"""Shared fixtures: the scripted model server, a temp data dir, the content."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+# Never let a developer's real configuration or keys leak into a test.
+for _var in list(os.environ):
+    if _var.startswith("INTERVIEWER_") or _var.endswith("_API_KEY"):
+        del os.environ[_var]
+os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+
+from fakeserver import FakeOpenAI  # noqa: E402
+
+from interviewer.framework import Framework, framework  # noqa: E402
+from interviewer.llm import ModelSettings  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def fw() -> Framework:
+    return framework()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the user data directory at a temp dir (as simonw/llm's user_path)."""
+    folder = tmp_path / "data"
+    monkeypatch.setenv("INTERVIEWER_DATA_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[FakeOpenAI]:
+    server = FakeOpenAI().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def model_settings(fake_llm: FakeOpenAI) -> ModelSettings:
+    """litellm's openai/<name> provider pointed at the scripted server, exactly
+    as a user would point it at Ollama, llama.cpp or vLLM."""
+    return ModelSettings(model="openai/scripted", api_base=fake_llm.base_url, backoff=0, timeout=10)
