@@ -52,3 +52,27 @@ def model_settings(fake_llm: FakeOpenAI) -> ModelSettings:
     """litellm's openai/<name> provider pointed at the scripted server, exactly
     as a user would point it at Ollama, llama.cpp or vLLM."""
     return ModelSettings(model="openai/scripted", api_base=fake_llm.base_url, backoff=0, timeout=10)
+
+
+# --- a real local model (llama.cpp server + Gemma 3 270M GGUF) ---------------
+
+LLAMA_PYTHON = Path(os.environ.get("INTERVIEWER_TEST_LLAMA_PYTHON", ROOT / ".venv-llm" / "bin" / "python"))
+GGUF = Path(os.environ.get("INTERVIEWER_TEST_GGUF", ROOT / ".venv-llm" / "gemma3-270m.gguf"))
+
+
+@pytest.fixture(scope="session")
+def llama_server() -> Iterator[str]:
+    """Base URL of llama-cpp-python's OpenAI-compatible server on 127.0.0.1.
+
+    .ci/run installs it (requirements-llm.txt) into .venv-llm and assembles the
+    GGUF there. Locally, without it, these tests skip; in CI they must run.
+    """
+    if not (LLAMA_PYTHON.exists() and GGUF.exists()):
+        message = f"local model not installed ({LLAMA_PYTHON}, {GGUF}); run .ci/run once"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from localmodel import start_llama_server
+
+    with start_llama_server(LLAMA_PYTHON, GGUF) as base_url:
+        yield base_url
