@@ -1,0 +1,24 @@
+"""Mermaid diagrams in the Streamlit app, with no network.
+
+A components-v1 frame (``static/mermaid/index.html``) loads the vendored
+``mermaid.min.js`` from the same folder; Streamlit serves both, and the
+browser caches the script, so a transcript with several diagrams does not
+re-send 3.5 MB each rerun (an inlined ``components.html`` would).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+MERMAID_DIR = Path(__file__).resolve().parent / "static" / "mermaid"
+COMPONENT_NAME = "mermaid_diagram"
+
+
+def render_mermaid(code: str, key: str) -> None:
+    """Draw one diagram. Streamlit only; parse errors are shown in the frame."""
+    from streamlit.components.v1 import declare_component
+
+    # Declaring again with the same path is a no-op for Streamlit's registry,
+    # and doing it here (not at import) registers it in every runtime.
+    component = declare_component(COMPONENT_NAME, path=str(MERMAID_DIR))
+    component(code=code, key=key, default=None)
