@@ -262,6 +262,8 @@ def _run(interviewer, args: argparse.Namespace, out: TextIO, err: TextIO, stdin:
             continue
         if not speak(reply):
             return EXIT_USAGE
+        if reply.plan.closing:
+            break
     interviewer.end()
     out.write(f"\nInterview ended and saved. Session id: {session.id}\n")
     out.write(f"Grade it with: python -m interviewer grade {session.id}\n")

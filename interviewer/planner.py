@@ -42,6 +42,10 @@ DETAIL_CUES: dict[str, tuple[str, ...]] = {
     "compliance": ("complian", "regulat", "gdpr", "hipaa", "legal", "privacy", "pii", "residency", "soc 2", "soc2"),
     "data_available": ("data", "dataset", "logs", "labels", "labeled", "labelled", "training set", "corpus", "history"),
 }
+# Phrases that contain a cue but mean something else ("latency budget" is not money).
+DETAIL_NOT: dict[str, tuple[str, ...]] = {
+    "cost_ceiling": ("latency budget", "time budget", "error budget", "token budget", "context budget"),
+}
 DETAIL_LABELS: dict[str, str] = {
     "users_and_scale": "Users and scale",
     "latency_budget": "Latency budget",
@@ -70,7 +74,10 @@ def asked_details(text: str) -> list[str]:
     asked: list[str] = []
     for q in questions_in(text):
         for field, cues in DETAIL_CUES.items():
-            if field not in asked and mentions(q, cues):
+            text = q.lower()
+            for phrase in DETAIL_NOT.get(field, ()):
+                text = text.replace(phrase, "")
+            if field not in asked and mentions(text, cues):
                 asked.append(field)
     return asked
 

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # Never let a developer's real configuration or keys leak into a test.
 for _var in list(os.environ):
-    if _var.startswith("INTERVIEWER_") or _var.endswith("_API_KEY"):
+    if (_var.startswith("INTERVIEWER_") and not _var.startswith("INTERVIEWER_TEST_")) or _var.endswith("_API_KEY"):
         del os.environ[_var]
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 

@@ -136,7 +136,12 @@ class FakeOpenAI:
                 except json.JSONDecodeError:
                     self._json(400, {"error": {"message": "invalid JSON body"}})
                     return
-                rec = Recorded(body=body, path=self.path, started=time.monotonic(), headers=dict(self.headers))
+                rec = Recorded(
+                    body=body,
+                    path=self.path,
+                    started=time.monotonic(),
+                    headers={k.lower(): v for k, v in self.headers.items()},
+                )
                 with fake._lock:
                     fake.requests.append(rec)
                 reply = fake._next_reply(body)

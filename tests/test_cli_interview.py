@@ -1,0 +1,147 @@
+"""`python -m interviewer interview | sessions | resume`, run as a user would."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from fakeserver import Reply
+from localmodel import free_port
+
+from interviewer.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+ANSWER = (
+    "We serve 300M users with p99 latency under 100ms; a distilled transformer with int8 quantization, "
+    "acceptance rate as the metric, human eval and an A/B test, a Redis cache, canary rollout and monitoring."
+)
+
+
+def run_cli(args: list[str], data_dir: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "INTERVIEWER_DATA_DIR": str(data_dir), **env}
+    return subprocess.run(
+        [sys.executable, "-m", "interviewer", *args],
+        input=stdin,
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def session_id(stdout: str) -> str:
+    found = re.findall(r"(?:Session id:|interviewer resume) ([0-9a-f]{12})", stdout)
+    assert found, stdout[-500:]
+    return found[-1]
+
+
+def test_offline_interview_runs_all_seven_steps(data_dir: Path) -> None:
+    stdin = "\n\n".join(f"{ANSWER} (answer {i})" for i in range(80)) + "\n"
+    result = run_cli(["interview", "--problem", "email-composer", "--offline"], data_dir, stdin)
+    assert result.returncode == 0, result.stderr
+    assert "Offline mode" in result.stdout
+    for n, title in enumerate(["Clarify requirements", "Frame it as an ML problem", "Data collection"], start=1):
+        assert f"Step {n} of 7 — {title}" in result.stdout
+    assert "Step 7 of 7 — Deployment and monitoring" in result.stdout
+    sid = session_id(result.stdout)
+    s = Store(data_dir).load(sid)
+    assert s.ended and {t.step for t in s.turns} == set(range(1, 8))
+    assert s.turns[-1].kind == "closing"
+
+
+def test_piped_paragraphs_are_one_answer_each(data_dir: Path) -> None:
+    stdin = "First line of answer one\nsecond line of answer one\n\nAnswer two\n"
+    result = run_cli(["interview", "--problem", "code-completion"], data_dir, stdin)
+    assert result.returncode == 0, result.stderr
+    s = Store(data_dir).load(session_id(result.stdout))
+    candidate = [t.text for t in s.turns if t.role == "candidate"]
+    assert candidate == ["First line of answer one\nsecond line of answer one", "Answer two"]
+
+
+def test_interview_against_an_openai_compatible_server(data_dir: Path, fake_llm) -> None:
+    fake_llm.script("Welcome! What are we building?", "Good. Who are the users?", "And the latency budget?")
+    result = run_cli(
+        ["interview", "--problem", "email-composer", "--model", "openai/scripted", "--api-base", fake_llm.base_url],
+        data_dir,
+        "An email autocomplete.\n\nConsumers, 300M of them.\n",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Offline" not in result.stdout
+    assert "Who are the users?" in result.stdout and "And the latency budget?" in result.stdout
+    s = Store(data_dir).load(session_id(result.stdout))
+    assert s.model == "openai/scripted" and s.usage.calls == 3
+    assert len(fake_llm.chat_requests) == 3 and all(r.body["stream"] for r in fake_llm.chat_requests)
+
+
+def test_unreachable_model_names_server_keeps_turn_and_resumes(data_dir: Path, fake_llm) -> None:
+    dead = f"http://127.0.0.1:{free_port()}/v1"
+    env = {"INTERVIEWER_RETRIES": "0"}
+    result = run_cli(
+        ["interview", "--problem", "email-composer", "--model", "openai/scripted", "--api-base", dead],
+        data_dir,
+        "hello\n",
+        **env,
+    )
+    assert result.returncode == 2
+    assert dead in result.stderr and "Traceback" not in result.stderr + result.stdout
+    [summary] = Store(data_dir).list_sessions()
+    # Opening failed: the session exists and can be resumed against a live server.
+    fake_llm.script("Welcome back. What are we building?", "Noted. Scale?")
+    resumed = run_cli(["resume", summary.id, "--api-base", fake_llm.base_url], data_dir, "A composer.\n")
+    assert resumed.returncode == 0, resumed.stderr
+    s = Store(data_dir).load(summary.id)
+    assert [t.role for t in s.turns] == ["interviewer", "candidate", "interviewer"]
+
+
+def test_model_error_mid_interview_keeps_the_answer(data_dir: Path, fake_llm) -> None:
+    fake_llm.script("Welcome. What are we building?", Reply(status=500, error="overloaded"))
+    result = run_cli(
+        ["interview", "--problem", "email-composer", "--model", "openai/scripted", "--api-base", fake_llm.base_url],
+        data_dir,
+        "My precious answer\n",
+        INTERVIEWER_RETRIES="0",
+    )
+    assert result.returncode == 2 and "overloaded" in result.stderr and "answer is saved" in result.stderr
+    [summary] = Store(data_dir).list_sessions()
+    s = Store(data_dir).load(summary.id)
+    assert s.turns[-1].text == "My precious answer" and s.awaiting_reply()
+
+
+def test_quit_pauses_and_sessions_lists_it(data_dir: Path) -> None:
+    result = run_cli(["interview", "--problem", "image-generator", "--level", "staff"], data_dir, "Images.\n\n/quit\n")
+    assert result.returncode == 0 and "Resume with" in result.stdout
+    listing = run_cli(["sessions"], data_dir)
+    assert "Creative image generator" in listing.stdout and "open" in listing.stdout and "staff" in listing.stdout
+    sid = session_id(result.stdout)
+    resumed = run_cli(["resume", sid], data_dir, "More about images.\n")
+    assert resumed.returncode == 0 and f"Resuming {sid}" in resumed.stdout
+    assert len(Store(data_dir).load(sid).turns) == 5
+
+
+def test_resume_errors_are_clear(data_dir: Path) -> None:
+    result = run_cli(["resume", "does-not-exist"], data_dir)
+    assert result.returncode == 2 and "No session 'does-not-exist'" in result.stderr
+    ended = run_cli(["interview", "--problem", "email-composer"], data_dir, "x\n")
+    again = run_cli(["resume", session_id(ended.stdout)], data_dir)
+    assert again.returncode == 2 and "has ended" in again.stderr
+
+
+def test_api_key_never_reaches_disk(data_dir: Path, fake_llm) -> None:
+    secret = "sk-SECRET-never-on-disk-123"
+    fake_llm.script("Welcome.", "Next question?")
+    result = run_cli(
+        ["interview", "--problem", "email-composer", "--model", "openai/scripted", "--api-base", fake_llm.base_url],
+        data_dir,
+        "answer\n",
+        INTERVIEWER_API_KEY=secret,
+    )
+    assert result.returncode == 0
+    assert fake_llm.chat_requests[0].headers["authorization"] == f"Bearer {secret}"
+    for path in data_dir.rglob("*"):
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), path
+    assert secret not in result.stdout + result.stderr
