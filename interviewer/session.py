@@ -224,7 +224,9 @@ def decide_step(
     reason: Reason = "stay"
     if candidate_asked_next:
         reason = "candidate"
-    elif c.step_over and answers >= 1:
+    elif (c.step_over or c.total_over) and answers >= 1:
+        # Out of time overall: one exchange per remaining step, so every step
+        # still gets touched before the end, as a real interviewer would.
         reason = "time"
     elif (proposal_covered and answers >= MIN_ANSWERS_TO_COVER) or answers >= MAX_ANSWERS_PER_STEP:
         reason = "covered"

@@ -93,3 +93,21 @@ def test_banner_and_duration_format(fw) -> None:
     assert step_banner(fw, 3) == "Step 3 of 7 — Data collection and preparation"
     assert format_duration(timedelta(minutes=5, seconds=7)) == "5:07"
     assert format_duration(timedelta(seconds=-3)) == "0:00"
+
+
+def test_total_time_over_speeds_through_remaining_steps(fw) -> None:
+    s = new_session(fw, minutes=10)
+    s.current_step = 4
+    s.turns = [
+        turn("interviewer", "q", 1, 0),
+        turn("candidate", "a", 1, 6),
+        turn("interviewer", "q", 2, 6.1),
+        turn("candidate", "a", 2, 11),
+        turn("interviewer", "q", 4, 11.1),
+        turn("candidate", "a", 4, 11.2),
+    ]
+    now = T0 + timedelta(minutes=11.2)
+    c = clock(fw, s, now)
+    assert c.total_over and not c.step_over
+    d = decide_step(fw, s, now=now)
+    assert d.advance and d.reason == "time" and d.to_step == 5
