@@ -65,10 +65,10 @@ class StepsFile(Strict):
     def _seven_in_order(self) -> StepsFile:
         numbers = [s.number for s in self.steps]
         if numbers != list(range(1, STEP_COUNT + 1)):
-            raise ValueError(f"steps must be numbered 1..{STEP_COUNT} in order, got {numbers}")
+            raise ValueError(f"field 'steps': must be numbered 1..{STEP_COUNT} in order, got {numbers}")
         total = sum(s.guide.time_share for s in self.steps)
         if not 0.95 <= total <= 1.05:
-            raise ValueError(f"guide.time_share must add up to 1.0 across steps, got {total:.2f}")
+            raise ValueError(f"field 'steps.*.guide.time_share': must add up to 1.0 across steps, got {total:.2f}")
         return self
 
 
@@ -100,9 +100,9 @@ class TopicsFile(Strict):
         known = {t.id for t in self.themes}
         for i, topic in enumerate(self.topics):
             if topic.theme not in known:
-                raise ValueError(f"topics[{i}] ({topic.id}): unknown theme {topic.theme!r}")
-        _require_unique((t.id for t in self.themes), "theme id")
-        _require_unique((t.id for t in self.topics), "topic id")
+                raise ValueError(f"field 'topics.{i}.theme': unknown theme {topic.theme!r} (topic {topic.id!r})")
+        _require_unique((t.id for t in self.themes), "theme id", "themes.*.id")
+        _require_unique((t.id for t in self.topics), "topic id", "topics.*.id")
         return self
 
 
@@ -226,8 +226,8 @@ class Rubric(Strict):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Rubric:
-        _require_unique((c.id for c in self.criteria), "criterion id")
-        _require_unique((f.id for f in self.red_flags), "red flag id")
+        _require_unique((c.id for c in self.criteria), "criterion id", "criteria.*.id")
+        _require_unique((f.id for f in self.red_flags), "red flag id", "red_flags.*.id")
         return self
 
     @property
@@ -297,19 +297,21 @@ def default_root() -> Path:
     return Path(env) if env else Path(__file__).resolve().parent.parent
 
 
-def _require_unique(values: Iterable[str], what: str) -> None:
+def _require_unique(values: Iterable[str], what: str, field: str) -> None:
     seen: set[str] = set()
     for v in values:
         if v in seen:
-            raise ValueError(f"duplicate {what} {v!r}")
+            raise ValueError(f"field '{field}': duplicate {what} {v!r}")
         seen.add(v)
 
 
 def _format_validation(path: Path, err: ValidationError) -> str:
     lines = []
     for e in err.errors():
-        loc = ".".join(str(part) for part in e["loc"]) or "(file)"
-        lines.append(f"{path}: field '{loc}': {e['msg']}")
+        loc = ".".join(str(part) for part in e["loc"])
+        msg = e["msg"].removeprefix("Value error, ")
+        # Whole-file checks (model validators) name their field in the message.
+        lines.append(f"{path}: field '{loc}': {msg}" if loc else f"{path}: {msg}")
     return "\n".join(lines)
 
 
@@ -352,13 +354,14 @@ def load_problems(folder: Path) -> list[Problem]:
     if not files:
         raise ContentError(f"{folder}: no problem files (*.yaml)")
     problems = [load_model(f, Problem) for f in files]
+    first: dict[str, Path] = {}
+    for f, p in zip(files, problems, strict=True):
+        if p.id in first:
+            raise ContentError(f"{f}: field 'id': duplicate problem id {p.id!r} (also in {first[p.id].name})")
+        first[p.id] = f
     for f, p in zip(files, problems, strict=True):
         if f.stem != p.id:
             raise ContentError(f"{f}: field 'id': {p.id!r} does not match the file name {f.stem!r}")
-    try:
-        _require_unique((p.id for p in problems), "problem id")
-    except ValueError as exc:
-        raise ContentError(f"{folder}: {exc}") from None
     return problems
 
 
