@@ -1,0 +1,314 @@
+"""The Streamlit app's flows through streamlit.testing (no browser, no network).
+
+Each test points INTERVIEWER_DATA_DIR at a temp dir (the ``data_dir``
+fixture) and checks what the page shows *and* what the store holds.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from fakeserver import FakeOpenAI, Reply
+from streamlit.testing.v1 import AppTest
+
+from interviewer import webstate as ws
+from interviewer.agent import Interviewer
+from interviewer.framework import Framework
+from interviewer.session import MAX_MESSAGE_CHARS, Session
+from interviewer.store import Store
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def new_app(**query: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params.update(query)
+    return at
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def chats(at: AppTest) -> list[tuple[str, str]]:
+    return [(cm.name, "\n".join(m.value for m in cm.markdown)) for cm in at.main.chat_message]
+
+
+def button(at: AppTest, label: str):  # type: ignore[no-untyped-def]
+    found = [b for b in at.button if label in b.label]
+    assert found, f"no button {label!r} in {[b.label for b in at.button]}"
+    return found[0]
+
+
+def only_session(data_dir: Path) -> Session:
+    store = Store(data_dir)
+    sessions = store.list_sessions()
+    assert len(sessions) == 1
+    return store.load(sessions[0].id)
+
+
+def start(at: AppTest) -> AppTest:
+    ok(at.run())
+    return ok(at.button(key="start_button").click().run())
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def scripted(monkeypatch: pytest.MonkeyPatch, fake_llm: FakeOpenAI, data_dir: Path) -> FakeOpenAI:
+    """The app configured through INTERVIEWER_* variables to use the fake server."""
+    monkeypatch.setenv("INTERVIEWER_MODEL", "openai/scripted")
+    monkeypatch.setenv("INTERVIEWER_API_BASE", fake_llm.base_url)
+    monkeypatch.setenv("INTERVIEWER_RETRIES", "0")
+    monkeypatch.setenv("INTERVIEWER_TIMEOUT", "10")
+    return fake_llm
+
+
+# --- offline ----------------------------------------------------------------------
+
+
+def test_start_page_lists_the_bank_and_says_offline(data_dir: Path, fw: Framework) -> None:
+    at = ok(new_app().run())
+    assert "Offline mode" in at.info[0].value
+    assert at.selectbox(key="start_problem").options == [p.title for p in fw.problems]
+    first = fw.problems[0]
+    assert any(first.summary in m.value for m in at.markdown)
+    assert any(f":blue-badge[{first.tags[0]}]" in m.value for m in at.markdown)
+    assert [r.value for r in at.radio if r.key == "start_level"] == ["senior"]
+    assert any("Grading is offline too" in m.value for m in at.markdown)
+
+
+def test_offline_interview_answer_hint_next_and_end(data_dir: Path) -> None:
+    at = new_app()
+    at.run()
+    at.selectbox(key="start_problem").set_value("email-composer")
+    at.radio(key="start_level").set_value("staff")
+    start(at)
+
+    session = only_session(data_dir)
+    assert at.query_params["session"] == session.id
+    assert (session.problem.id, session.level, session.model) == ("email-composer", "staff", "offline")
+    assert [c[0] for c in chats(at)] == ["assistant"]
+    assert "Step 1 of 7" in chats(at)[0][1]
+    assert any("Offline mode" in i.value for i in at.info)
+    assert any(":blue-background[**1. Clarify" in m.value for m in at.sidebar.markdown)
+
+    ok(at.chat_input(key="chat").set_value("Who are the users, and at what scale?").run())
+    names = [c[0] for c in chats(at)]
+    assert names == ["assistant", "user", "assistant"]
+    assert chats(at)[1][1] == "Who are the users, and at what scale?"
+    assert "users and scale" in chats(at)[2][1]
+
+    ok(button(at, "Hint").click().run())
+    session = only_session(data_dir)
+    assert [t.kind for t in session.turns[-2:]] == ["hint", "hint"] and session.turns[-2].hint
+    assert chats(at)[-2][1].startswith("💡")
+
+    ok(button(at, "Next step").click().run())
+    session = only_session(data_dir)
+    assert session.current_step == 2
+    assert "Step 2 of 7" in chats(at)[-1][1]
+    side = [m.value for m in at.sidebar.markdown]
+    assert any(v.startswith("✅ 1. ") for v in side)
+    assert any(":blue-background[**2. Frame" in v for v in side)
+
+    turns_before = len(session.turns)
+    ok(button(at, "End interview").click().run())
+    session = only_session(data_dir)
+    assert session.ended and len(session.turns) == turns_before
+    assert at.query_params["view"] == "report"
+    assert at.title[0].value.startswith("Report")
+    if ws.grading_available():
+        assert any(m.label == "Overall score" for m in at.metric)
+        assert [d.label for d in at.get("download_button")] == ["Markdown", "HTML", "JSON", "PDF"]
+        assert Store(data_dir).latest_report(session.id) is not None
+    else:
+        assert any("Grading is not available" in i.value for i in at.info)
+        assert [d.label for d in at.get("download_button")] == ["Download transcript (Markdown)"]
+
+
+def test_empty_input_is_ignored_and_too_long_is_refused(data_dir: Path) -> None:
+    at = start(new_app())
+    before = only_session(data_dir).turns
+
+    ok(at.chat_input(key="chat").set_value("   \n ").run())
+    assert only_session(data_dir).turns == before
+    assert not at.warning and len(chats(at)) == 1
+
+    ok(at.chat_input(key="chat").set_value("x" * (MAX_MESSAGE_CHARS + 1)).run())
+    assert only_session(data_dir).turns == before
+    assert f"the limit is {MAX_MESSAGE_CHARS:,}" in at.warning[0].value
+    assert len(chats(at)) == 1
+
+
+def test_custom_problem_needs_a_description(data_dir: Path) -> None:
+    at = ok(new_app().run())
+    at.radio(key="start_source").set_value("My own problem")
+    ok(at.run())
+    ok(at.button(key="start_button").click().run())
+    assert "at least 10 characters" in at.error[0].value
+    assert Store(data_dir).list_sessions() == []
+
+    at.text_area(key="start_custom").set_value("Design a chatbot that answers questions about HR policies.")
+    ok(at.button(key="start_button").click().run())
+    session = only_session(data_dir)
+    assert session.problem.source == "custom"
+    assert "HR policies" in chats(at)[0][1]
+
+
+def test_resume_by_query_param_shows_every_turn(data_dir: Path, fw: Framework) -> None:
+    store = Store(data_dir)
+    session = Session(problem=fw.problem("answer-engine"), level="mid")
+    it = Interviewer(fw, session, store=store)
+    it.open().consume()
+    it.answer("We need citations for every claim. What is the latency budget?").consume()
+    it.hint().consume()
+    it.next_step().consume()
+    saved = store.load(session.id)
+
+    at = ok(new_app(session=session.id).run())
+    shown = chats(at)
+    assert len(shown) == len(saved.turns) == 7
+    assert shown[1] == ("user", "We need citations for every claim. What is the latency budget?")
+    assert [name for name, _ in shown] == ["assistant", "user"] * 3 + ["assistant"]
+    assert any(":blue-background[**2. " in m.value for m in at.sidebar.markdown)
+    # Nothing was re-sent or re-answered by opening the page.
+    assert len(store.load(session.id).turns) == 7
+
+
+def test_unknown_session_in_url_falls_back_to_start(data_dir: Path) -> None:
+    at = ok(new_app(session="doesnotexist").run())
+    assert "doesnotexist" in at.warning[0].value
+    assert at.button(key="start_button") is not None
+
+
+def test_past_sessions_and_history_open_an_earlier_interview(data_dir: Path, fw: Framework) -> None:
+    store = Store(data_dir)
+    session = Session(problem=fw.problem("ticket-triage"))
+    Interviewer(fw, session, store=store).open().consume()
+
+    at = ok(new_app().run())
+    assert any("Past sessions" in s.value for s in at.subheader)
+    ok(at.button(key=f"open-{session.id}").click().run())
+    assert at.query_params["session"] == session.id
+    assert at.title[0].value == session.problem.title
+
+    at = ok(new_app(view="history").run())
+    rows = at.dataframe[0].value
+    assert list(rows["id"]) == [session.id]
+    assert "No graded interviews yet" in at.caption[0].value
+    ok(at.button(key="history_open").click().run())
+    assert at.query_params["session"] == session.id
+    assert len(chats(at)) == 1
+
+
+# --- with a model (the scripted OpenAI-compatible server) -----------------------------
+
+
+def test_model_interview_streams_replies_and_counts_tokens(scripted: FakeOpenAI, data_dir: Path) -> None:
+    scripted.script("Welcome. What does the system produce?", "Good. Which users matter most?")
+    at = start(new_app())
+    assert chats(at)[0][1].endswith("Welcome. What does the system produce?")
+    assert "`openai/scripted`" in at.caption[0].value
+    ok(at.chat_input(key="chat").set_value("Short email continuations.").run())
+    assert chats(at)[-1][1] == "Good. Which users matter most?"
+    session = only_session(data_dir)
+    assert session.usage.calls == 2 and session.usage.total_tokens > 0
+    tokens = next(m for m in at.sidebar.get("metric") if m.label == "Tokens")
+    assert tokens.value == f"{session.usage.total_tokens:,}"
+
+
+def test_unreachable_model_shows_the_reason_and_a_retry(
+    monkeypatch: pytest.MonkeyPatch, data_dir: Path, fake_llm: FakeOpenAI
+) -> None:
+    monkeypatch.setenv("INTERVIEWER_MODEL", "openai/scripted")
+    monkeypatch.setenv("INTERVIEWER_API_BASE", f"http://127.0.0.1:{closed_port()}/v1")
+    monkeypatch.setenv("INTERVIEWER_RETRIES", "0")
+    at = start(new_app())
+    assert "Could not reach the model server" in at.error[0].value
+    assert at.button(key="retry") is not None
+    assert at.chat_input(key="chat").disabled
+    assert only_session(data_dir).turns == []
+
+    # Fix the server URL for this session, then retry: the opening arrives.
+    session = only_session(data_dir)
+    session.api_base = fake_llm.base_url
+    Store(data_dir).save(session)
+    fake_llm.script("Hello again. What does the system produce?")
+    ok(at.button(key="retry").click().run())
+    assert not at.error
+    assert chats(at)[-1][1].endswith("Hello again. What does the system produce?")
+    assert not at.chat_input(key="chat").disabled
+
+
+def test_model_error_keeps_the_answer_once_and_retry_does_not_resend(scripted: FakeOpenAI, data_dir: Path) -> None:
+    scripted.script(
+        "Welcome. What does it produce?",
+        Reply(status=503, error="overloaded"),
+        "Thanks. What latency do you need?",
+    )
+    at = start(new_app())
+    answer = "Suggestions of the next few words."
+    ok(at.chat_input(key="chat").set_value(answer).run())
+    assert "failed (HTTP 503)" in at.error[0].value
+    assert "saved" in at.main.caption[-1].value
+    session = only_session(data_dir)
+    assert [(t.role, t.text) for t in session.turns[1:]] == [("candidate", answer)]
+    # The answer shows, followed by the interviewer's error bubble.
+    assert chats(at)[-2:] == [("user", answer), ("assistant", "")]
+    assert at.main.chat_message[-1].error[0].value == at.error[0].value
+
+    ok(at.run())  # a rerun alone does not call the broken model again
+    assert len(scripted.chat_requests) == 2 and at.error
+
+    ok(at.button(key="retry").click().run())
+    session = only_session(data_dir)
+    assert [t.role for t in session.turns] == ["interviewer", "candidate", "interviewer"]
+    assert sum(t.text == answer for t in session.turns) == 1
+    assert len(scripted.chat_requests) == 3
+    assert scripted.chat_requests[-1].prompt_text.count(answer) == 1
+    assert chats(at)[-1] == ("assistant", "Thanks. What latency do you need?")
+    assert not at.error
+
+
+def test_rate_limit_is_explained(scripted: FakeOpenAI, data_dir: Path) -> None:
+    scripted.script(Reply(status=429, error="slow down"))
+    at = start(new_app())
+    assert "rate limited (HTTP 429)" in at.error[0].value
+    assert at.button(key="retry") is not None
+
+
+def test_test_connection_reports_success_and_the_exact_failure(scripted: FakeOpenAI, data_dir: Path) -> None:
+    at = ok(new_app().run())
+    assert at.text_input(key="cfg_model").value == "openai/scripted"
+    ok(button(at, "Test connection").click().run())
+    assert at.success[0].value.startswith(f"Connected to openai/scripted at {scripted.base_url}")
+
+    at.text_input(key="cfg_base").set_value(f"http://127.0.0.1:{closed_port()}/v1")
+    ok(button(at, "Test connection").click().run())
+    assert not at.success
+    assert at.error[0].value.startswith("Connection failed: Could not reach the model server")
+
+
+def test_api_key_is_used_but_never_stored_or_put_in_the_url(scripted: FakeOpenAI, data_dir: Path) -> None:
+    secret = "sk-test-Zq9SECRETvalue"
+    at = ok(new_app().run())
+    at.text_input(key="cfg_key").set_value(secret)
+    at.text_input(key="cfg_grader").set_value("openai/judge")
+    start(at)
+    ok(at.chat_input(key="chat").set_value("An answer").run())
+    headers = [{k.lower(): v for k, v in r.headers.items()} for r in scripted.chat_requests]
+    assert len(headers) == 2 and all(h.get("authorization") == f"Bearer {secret}" for h in headers)
+    assert secret not in str(dict(at.query_params))
+    session = only_session(data_dir)
+    assert session.grader_model == "openai/judge"
+    for path in data_dir.rglob("*"):
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), path
