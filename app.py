@@ -25,7 +25,9 @@ from interviewer.offline import OFFLINE_LABEL
 from interviewer.session import Session
 from interviewer.store import Store, StoreError, default_data_dir
 
-st.set_page_config(page_title="GenAI system design mock interview", page_icon="🎙️", layout="centered")
+st.set_page_config(
+    page_title="GenAI system design mock interview", page_icon=":material/record_voice_over:", layout="centered"
+)
 
 # --- per-browser-session resources -------------------------------------------------
 
@@ -91,7 +93,7 @@ def model_settings_panel(expanded: bool) -> None:
         ("cfg_key", ""),
     ):
         st.session_state.setdefault(key, value)
-    with st.expander("Model settings", expanded=expanded, icon="⚙️"):
+    with st.expander("Model settings", expanded=expanded, icon=":material/settings:"):
         st.text_input(
             "Interviewer model",
             key="cfg_model",
@@ -132,7 +134,7 @@ def test_connection() -> None:
 
 
 def nav() -> None:
-    st.markdown("### 🎙️ Mock interviewer")
+    st.markdown("### :material/record_voice_over: Mock interviewer")
     left, right = st.columns(2)
     left.button("New interview", on_click=go, args=("start",), use_container_width=True)
     right.button("History", on_click=go, args=("history",), use_container_width=True)
@@ -148,7 +150,7 @@ def start_page(notice: str | None) -> None:
         st.warning(notice)
     settings = ws.interviewer_settings(choice(), env())
     if settings.offline:
-        st.info(f"**{OFFLINE_LABEL}.** Set a model in the sidebar for a real interviewer.", icon="📴")
+        st.info(f"**{OFFLINE_LABEL}.** Set a model in the sidebar for a real interviewer.", icon=":material/cloud_off:")
 
     bank, own = "From the problem bank", "My own problem"
     source = st.radio("Problem", [bank, own], horizontal=True, key="start_source")
@@ -226,10 +228,16 @@ def step_panel(session: Session, busy: bool) -> None:
     b.metric("Cost", cost)
     ended = session.ended
     st.button(
-        "💡 Hint", on_click=_set_pending, args=(session.id, "hint"), disabled=busy or ended, use_container_width=True
+        "Hint",
+        icon=":material/lightbulb:",
+        on_click=_set_pending,
+        args=(session.id, "hint"),
+        disabled=busy or ended,
+        use_container_width=True,
     )
     st.button(
-        "⏭️ Next step",
+        "Next step",
+        icon=":material/skip_next:",
         on_click=_set_pending,
         args=(session.id, "next"),
         disabled=busy or ended,
@@ -237,7 +245,8 @@ def step_panel(session: Session, busy: bool) -> None:
         help="Tell the interviewer you want to move on to the next step.",
     )
     st.button(
-        "🏁 End interview",
+        "End interview",
+        icon=":material/flag:",
         on_click=_set_pending,
         args=(session.id, "end"),
         disabled=busy or ended,
@@ -296,8 +305,8 @@ def interview_page(session_id: str, side: DeltaGenerator) -> None:
         + ws.describe_models(session.model, session.grader_model or session.model, session.api_base)
     )
     if session.offline:
-        st.info(f"**{OFFLINE_LABEL}.**", icon="📴")
-    with st.expander("The problem", icon="📋"):
+        st.info(f"**{OFFLINE_LABEL}.**", icon=":material/cloud_off:")
+    with st.expander("The problem", icon=":material/description:"):
         st.markdown(session.problem.opening_prompt)
 
     for i, turn in enumerate(session.turns):
@@ -306,7 +315,7 @@ def interview_page(session_id: str, side: DeltaGenerator) -> None:
 
     if decision == "error" and error:
         with st.chat_message("assistant"):
-            st.error(error, icon="⚠️")
+            st.error(error, icon=":material/error:")
             st.caption("Your last message is saved; retrying does not send it twice.")
             st.button("Retry", type="primary", on_click=_set_pending, args=(session.id, "retry"), key="retry")
     if notice:
@@ -351,7 +360,7 @@ def report_page(session_id: str, side: DeltaGenerator) -> None:
         st.info(
             "Grading is not available in this build yet (the `interviewer.grader` module is not installed). "
             "Your interview is saved; you can download the transcript now and grade it later.",
-            icon="🧮",
+            icon=":material/pending_actions:",
         )
         st.download_button(
             "Download transcript (Markdown)",
@@ -374,7 +383,7 @@ def graded_report(session: Session) -> None:
     if stored is not None and not regrade:
         result = report.Report.model_validate(stored.data)
     elif failed and not regrade:
-        st.error(failed, icon="⚠️")
+        st.error(failed, icon=":material/error:")
         st.button("Retry grading", type="primary", on_click=_ask_regrade, args=(session.id,))
         return
     else:
@@ -410,7 +419,7 @@ def show_report(session: Session, result: Any) -> None:
     a.metric("Overall score", "—" if score is None else f"{score:.1f} / 5")
     b.metric("Verdict", str(result.verdict))
     if result.offline:
-        st.info("Graded offline (rubric keyword matching, no model).", icon="📴")
+        st.info("Graded offline (rubric keyword matching, no model).", icon=":material/cloud_off:")
     st.dataframe(
         [{"step": s.step, "title": s.title, "score": s.score, "status": s.status} for s in result.steps],
         hide_index=True,

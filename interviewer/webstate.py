@@ -288,6 +288,14 @@ def input_placeholder(decision: Decision, error: str | None) -> str:
 # --- what the page shows ----------------------------------------------------------------
 
 StepState = Literal["done", "current", "todo"]
+# Material Symbols ship with Streamlit (no emoji font needed on the machine).
+STEP_ICONS: dict[str, str] = {
+    "done": ":green[:material/check_circle:]",
+    "current": ":blue[:material/play_circle:]",
+    "todo": ":gray[:material/radio_button_unchecked:]",
+}
+HINT_ICON = ":material/lightbulb:"
+NEXT_ICON = ":material/skip_next:"
 
 
 @dataclass(frozen=True)
@@ -299,7 +307,7 @@ class StepRow:
 
     @property
     def label(self) -> str:
-        mark = {"done": "✅", "current": "▶️", "todo": "⚪"}[self.state]
+        mark = STEP_ICONS[self.state]
         text = f"{self.number}. {self.title}"
         if self.state == "current":
             return f"{mark} :blue-background[**{text}**]"
@@ -356,9 +364,9 @@ def usage_view(session: Session) -> tuple[str, str]:
 def turn_markdown(turn: Turn) -> str:
     """A candidate's button presses read as actions, not as typed text."""
     if turn.role == "candidate" and turn.kind == "hint":
-        return f"💡 *{HINT_TEXT.strip('()').capitalize()}*"
+        return f"{HINT_ICON} *{HINT_TEXT.strip('()').capitalize()}*"
     if turn.role == "candidate" and turn.kind == "next":
-        return f"⏭️ *{NEXT_TEXT.strip('()').capitalize()}*"
+        return f"{NEXT_ICON} *{NEXT_TEXT.strip('()').capitalize()}*"
     return turn.text
 
 

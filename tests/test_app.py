@@ -109,14 +109,14 @@ def test_offline_interview_answer_hint_next_and_end(data_dir: Path) -> None:
     ok(button(at, "Hint").click().run())
     session = only_session(data_dir)
     assert [t.kind for t in session.turns[-2:]] == ["hint", "hint"] and session.turns[-2].hint
-    assert chats(at)[-2][1].startswith("💡")
+    assert chats(at)[-2][1].startswith(ws.HINT_ICON)
 
     ok(button(at, "Next step").click().run())
     session = only_session(data_dir)
     assert session.current_step == 2
     assert "Step 2 of 7" in chats(at)[-1][1]
     side = [m.value for m in at.sidebar.markdown]
-    assert any(v.startswith("✅ 1. ") for v in side)
+    assert any(v.startswith(ws.STEP_ICONS["done"] + " 1. ") for v in side)
     assert any(":blue-background[**2. Frame" in v for v in side)
 
     turns_before = len(session.turns)

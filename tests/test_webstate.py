@@ -222,8 +222,9 @@ def test_step_rows_tick_passed_steps_and_highlight_the_current(fw: Framework) ->
     session = make_session(fw, current_step=3)
     rows = ws.step_rows(fw, session)
     assert [r.state for r in rows] == ["done", "done", "current", "todo", "todo", "todo", "todo"]
-    assert rows[2].label.startswith("▶️ :blue-background[**3. ")
-    assert rows[0].label.startswith("✅ 1. ") and rows[6].label.startswith("⚪ 7. ")
+    assert rows[2].label == f"{ws.STEP_ICONS['current']} :blue-background[**3. {fw.step(3).title}**]"
+    assert rows[0].label == f"{ws.STEP_ICONS['done']} 1. {fw.step(1).title}"
+    assert rows[6].label.startswith(ws.STEP_ICONS["todo"] + " 7. ")
 
     ended = make_session(fw, current_step=2, ended_at=T0)
     assert [r.state for r in ws.step_rows(fw, ended)][:3] == ["done", "todo", "todo"]
@@ -247,8 +248,10 @@ def test_usage_view_shows_model_usage_or_offline(fw: Framework) -> None:
 
 
 def test_turn_markdown_marks_button_presses(fw: Framework) -> None:
-    assert ws.turn_markdown(turn("candidate", HINT_TEXT, kind="hint", hint=True)).startswith("💡")
-    assert ws.turn_markdown(turn("candidate", "(x)", kind="next")).startswith("⏭️")
+    assert (
+        ws.turn_markdown(turn("candidate", HINT_TEXT, kind="hint", hint=True)) == f"{ws.HINT_ICON} *Asked for a hint*"
+    )
+    assert ws.turn_markdown(turn("candidate", "(x)", kind="next")).startswith(ws.NEXT_ICON)
     assert ws.turn_markdown(turn("candidate", "**bold**")) == "**bold**"
 
 
@@ -271,7 +274,7 @@ def test_transcript_markdown_groups_turns_by_step(fw: Framework) -> None:
     )
     md = ws.transcript_markdown(fw, session)
     assert md.index("## Step 1 of 7") < md.index("**Interviewer:** Q1") < md.index("## Step 2 of 7")
-    assert "**Candidate:** 💡" in md
+    assert f"**Candidate:** {ws.HINT_ICON}" in md
 
 
 def test_history_rows_and_trend(fw: Framework) -> None:

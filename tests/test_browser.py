@@ -1,0 +1,216 @@
+"""End to end in a real browser: `streamlit run app.py` driven by headless
+Chromium (Playwright) against the scripted OpenAI-compatible server.
+
+Skips locally when /usr/bin/chromium is missing; fails in CI (CI set).
+Everything stays on 127.0.0.1. Also refreshes docs/interview.png.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakeserver import FakeOpenAI
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOT = ROOT / "docs" / "interview.png"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+TIMEOUT_MS = 30_000
+
+pytestmark = pytest.mark.browser
+
+
+def require_browser() -> None:
+    problem = None
+    if not CHROMIUM.exists():
+        problem = f"{CHROMIUM} is missing (apt-get install chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            problem = "the playwright Python package is missing"
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(problem)
+        pytest.skip(problem)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, deadline_s: float = 60) -> None:
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"streamlit exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.2)  # polling interval, bounded by the deadline above
+    pytest.fail(f"streamlit was not healthy within {deadline_s:.0f} s:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+@pytest.fixture
+def app_url(fake_llm: FakeOpenAI, tmp_path: Path) -> Iterator[str]:
+    require_browser()
+    port = free_port()
+    env = dict(os.environ)
+    env.update(
+        INTERVIEWER_MODEL="openai/scripted",
+        INTERVIEWER_API_BASE=fake_llm.base_url,
+        INTERVIEWER_DATA_DIR=str(tmp_path / "data"),
+        INTERVIEWER_RETRIES="0",
+        INTERVIEWER_TIMEOUT="20",
+        PYTHONUNBUFFERED="1",
+    )
+    log = tmp_path / "streamlit.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc, log)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=20)
+    assert "Traceback" not in log.read_text(errors="replace"), log.read_text(errors="replace")[-3000:]
+
+
+OPENING = "Welcome to the interview. What does the system produce, and for whom?"
+FOLLOWUP = "Got it: short completions. Which latency budget do you assume?"
+STEP2 = "Let us frame it as an ML problem: which task is this at its core?"
+DIAGRAM_REPLY = "Nice sketch. Where does the safety filter sit?"
+ANSWER = "It suggests the **next few words** of an email while the user types."
+DIAGRAM = "Here is my sketch:\n\n```mermaid\ngraph LR\n  U[User] --> A[API] --> M[LLM]\n```"
+
+
+def send(page: Any, text: str) -> None:
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.wait_for(state="visible", timeout=TIMEOUT_MS)
+    page.wait_for_function(
+        "() => { const b = document.querySelector('[data-testid=stChatInputTextArea]'); return b && !b.disabled; }",
+        timeout=TIMEOUT_MS,
+    )
+    box.fill(text)
+    box.press("Enter")
+
+
+def messages(page: Any) -> Any:
+    return page.get_by_test_id("stChatMessage")
+
+
+def test_interview_in_a_real_browser(app_url: str, fake_llm: FakeOpenAI) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    fake_llm.script(OPENING, FOLLOWUP, STEP2, DIAGRAM_REPLY)
+    # The first reply waits for litellm's import (seconds on a slow machine).
+    expect.set_options(timeout=TIMEOUT_MS)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(app_url)
+
+            # Start page: the model that will interview is named; start.
+            expect(page.get_by_text("Interviewer: openai/scripted")).to_be_visible()
+            page.get_by_role("button", name="Start interview").click()
+
+            # The opening question streams in; the URL now names the session.
+            expect(messages(page).first).to_contain_text(OPENING)
+            page.wait_for_url(re.compile(r"\?session=[0-9a-f]{12}"))
+            session_url = page.url
+            sidebar = page.get_by_test_id("stSidebar")
+            expect(sidebar.locator("strong", has_text="1. Clarify requirements")).to_be_visible()
+
+            # An answer in Markdown, then the model's reply.
+            send(page, ANSWER)
+            expect(messages(page)).to_have_count(3)
+            expect(messages(page).nth(1).locator("strong")).to_have_text("next few words")
+            expect(messages(page).nth(2)).to_contain_text(FOLLOWUP)
+
+            # "Next step": the tracker moves to step 2 and ticks step 1.
+            sidebar.get_by_role("button", name="Next step").click()
+            expect(messages(page)).to_have_count(5)
+            expect(messages(page).nth(4)).to_contain_text("Step 2 of 7")
+            expect(messages(page).nth(4)).to_contain_text(STEP2)
+            expect(sidebar.locator("strong", has_text="2. Frame it as an ML problem")).to_be_visible()
+            expect(sidebar.get_by_text("check_circle 1. Clarify requirements")).to_be_visible()
+
+            # A mermaid block renders as a diagram (vendored mermaid, no network).
+            send(page, DIAGRAM)
+            expect(messages(page)).to_have_count(7)
+            expect(messages(page).nth(6)).to_contain_text(DIAGRAM_REPLY)
+            frame = messages(page).nth(5).frame_locator("iframe")
+            expect(frame.locator("#diagram[data-state=ok] svg")).to_be_visible()
+            expect(frame.locator("svg")).to_contain_text("LLM")
+            expect(messages(page).nth(5)).to_contain_text("Here is my sketch:")
+
+            # A tall window so the screenshot shows the whole conversation.
+            page.set_viewport_size({"width": 1280, "height": 1250})
+            page.locator("h1").first.scroll_into_view_if_needed()
+            SCREENSHOT.parent.mkdir(exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT))
+
+            # Reload: the same interview, every turn, in order; nothing re-sent.
+            requests_before = len(fake_llm.chat_requests)
+            page.reload()
+            expect(messages(page)).to_have_count(7)
+            assert page.url == session_url
+            texts = messages(page).all_inner_texts()
+            assert OPENING in texts[0] and "next few words" in texts[1] and FOLLOWUP in texts[2]
+            assert STEP2 in texts[4] and "Here is my sketch:" in texts[5] and DIAGRAM_REPLY in texts[6]
+            expect(sidebar.locator("strong", has_text="2. Frame it as an ML problem")).to_be_visible()
+            assert len(fake_llm.chat_requests) == requests_before == 4
+        finally:
+            browser.close()
