@@ -9,6 +9,8 @@ memory (or in the environment / st.secrets where the operator put it).
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 from datetime import timedelta
 from typing import Any
@@ -24,6 +26,8 @@ from interviewer.framework import LEVELS, Framework, framework
 from interviewer.offline import OFFLINE_LABEL
 from interviewer.session import Session
 from interviewer.store import Store, StoreError, default_data_dir
+
+log = logging.getLogger("interviewer.app")
 
 st.set_page_config(
     page_title="GenAI system design mock interview", page_icon=":material/record_voice_over:", layout="centered"
@@ -118,7 +122,7 @@ def model_settings_panel(expanded: bool) -> None:
         )
         if not st.session_state.get("cfg_key") and env().get("INTERVIEWER_API_KEY"):
             st.caption("Using the API key from INTERVIEWER_API_KEY.")
-        if st.button("Test connection", use_container_width=True):
+        if st.button("Test connection", width="stretch"):
             test_connection()
 
 
@@ -136,8 +140,8 @@ def test_connection() -> None:
 def nav() -> None:
     st.markdown("### :material/record_voice_over: Mock interviewer")
     left, right = st.columns(2)
-    left.button("New interview", on_click=go, args=("start",), use_container_width=True)
-    right.button("History", on_click=go, args=("history",), use_container_width=True)
+    left.button("New interview", on_click=go, args=("start",), width="stretch")
+    right.button("History", on_click=go, args=("history",), width="stretch")
 
 
 # --- start page ------------------------------------------------------------------------
@@ -204,7 +208,7 @@ def past_sessions(limit: int) -> None:
     for s in summaries:
         left, right = st.columns([5, 1], vertical_alignment="center")
         left.markdown(ws.session_label(s))
-        right.button("Open", key=f"open-{s.id}", on_click=go, args=("interview", s.id), use_container_width=True)
+        right.button("Open", key=f"open-{s.id}", on_click=go, args=("interview", s.id), width="stretch")
 
 
 # --- interview page ----------------------------------------------------------------------
@@ -233,7 +237,7 @@ def step_panel(session: Session, busy: bool) -> None:
         on_click=_set_pending,
         args=(session.id, "hint"),
         disabled=busy or ended,
-        use_container_width=True,
+        width="stretch",
     )
     st.button(
         "Next step",
@@ -241,7 +245,7 @@ def step_panel(session: Session, busy: bool) -> None:
         on_click=_set_pending,
         args=(session.id, "next"),
         disabled=busy or ended,
-        use_container_width=True,
+        width="stretch",
         help="Tell the interviewer you want to move on to the next step.",
     )
     st.button(
@@ -250,7 +254,7 @@ def step_panel(session: Session, busy: bool) -> None:
         on_click=_set_pending,
         args=(session.id, "end"),
         disabled=busy or ended,
-        use_container_width=True,
+        width="stretch",
     )
 
 
@@ -378,31 +382,36 @@ def graded_report(session: Session) -> None:
     from interviewer import grader, report  # present: checked by ws.grading_available()
 
     stored = store().latest_report(session.id)
-    failed = st.session_state.get("_grade_error", {}).get(session.id)
+    grade_errors: dict[str, str] = st.session_state.setdefault("_grade_error", {})
     regrade = st.session_state.pop("_regrade", None) == session.id
+    result = None
     if stored is not None and not regrade:
-        result = report.Report.model_validate(stored.data)
-    elif failed and not regrade:
-        st.error(failed, icon=":material/error:")
+        try:
+            result = report.load_report(stored.data)
+        except report.ReportError as exc:
+            st.warning(f"The saved report could not be read ({exc}); grading again.")
+    if result is None and session.id in grade_errors and not regrade:
+        st.error(grade_errors[session.id], icon=":material/error:")
         st.button("Retry grading", type="primary", on_click=_ask_regrade, args=(session.id,))
         return
-    else:
+    if result is None:
         settings = ws.grading_settings(session, st.session_state.get("cfg_key", ""), env())
-        with st.status("Grading your interview…", expanded=True) as status:
+        label = "Grading offline (rubric keywords)…" if settings is None else f"Grading with {settings.model}…"
+        with st.status(label, expanded=True) as status:
 
             def progress(step: int, state: str) -> None:
-                status.write(f"Step {step}: {state}")
+                status.write(f"Step {step} — {fw().step(step).title}: {state}")
 
             try:
                 result = grader.grade_session(fw(), session, settings, samples=1, on_progress=progress)
-            except llm.LLMError as exc:
+            except Exception as exc:  # show any failure with a retry, never a traceback
+                log.exception("grading %s failed", session.id)
                 status.update(label="Grading failed", state="error")
-                st.session_state.setdefault("_grade_error", {})[session.id] = f"Grading failed: {exc}"
+                grade_errors[session.id] = f"Grading failed: {exc}"
                 st.rerun()
             store().save_report(session.id, result.model_dump(mode="json"), result.overall_score)
             status.update(label="Graded", state="complete", expanded=False)
-        st.session_state.get("_grade_error", {}).pop(session.id, None)
-
+        grade_errors.pop(session.id, None)
     show_report(session, result)
 
 
@@ -414,26 +423,27 @@ def _ask_regrade(session_id: str) -> None:
 def show_report(session: Session, result: Any) -> None:
     from interviewer import report
 
-    score = result.overall_score
     a, b = st.columns(2)
-    a.metric("Overall score", "—" if score is None else f"{score:.1f} / 5")
-    b.metric("Verdict", str(result.verdict))
+    a.metric("Overall score", report.fmt_score(result.overall_score))
+    b.metric("Verdict", result.verdict or "—")
     if result.offline:
         st.info("Graded offline (rubric keyword matching, no model).", icon=":material/cloud_off:")
-    st.dataframe(
-        [{"step": s.step, "title": s.title, "score": s.score, "status": s.status} for s in result.steps],
-        hide_index=True,
-        use_container_width=True,
-    )
-    st.markdown(report.render_markdown(result))
+    st.dataframe(ws.report_step_rows(result.steps), hide_index=True, width="stretch")
+    # Generated when clicked (a PDF takes a moment), without rerunning the page.
     cols = st.columns(4)
-    cols[0].download_button(
-        "Markdown", report.render_markdown(result), ws.report_filename(session, "md"), "text/markdown"
-    )
-    cols[1].download_button("HTML", report.render_html(result), ws.report_filename(session, "html"), "text/html")
-    cols[2].download_button("JSON", report.render_json(result), ws.report_filename(session, "json"), "application/json")
-    cols[3].download_button("PDF", report.render_pdf(result), ws.report_filename(session, "pdf"), "application/pdf")
-    st.button("Grade again", on_click=_ask_regrade, args=(session.id,))
+    for col, (label, renderer, ext, mime) in zip(cols, ws.REPORT_DOWNLOADS, strict=True):
+        col.download_button(
+            label,
+            functools.partial(getattr(report, renderer), result),
+            file_name=ws.report_filename(session, ext),
+            mime=mime,
+            on_click="ignore",
+            icon=":material/download:",
+            width="stretch",
+        )
+    with st.expander("Full feedback", expanded=True, icon=":material/rate_review:"):
+        st.markdown(report.render_markdown(result))
+    st.button("Grade again", on_click=_ask_regrade, args=(session.id,), icon=":material/refresh:")
 
 
 # --- history page ---------------------------------------------------------------------------
@@ -446,16 +456,25 @@ def history_page() -> None:
         st.info("No interviews yet. Start one from “New interview”.")
         return
     st.subheader("Score trend")
-    points = ws.trend_points(store().list_reports())
-    if points:
-        st.line_chart(points, x="graded", y="overall score")
+    rows = trend_rows()
+    if rows:
+        st.line_chart(rows, x="graded", y="score", color="series")
     else:
         st.caption("No graded interviews yet: scores appear here once interviews are graded.")
     st.subheader("Past sessions")
-    st.dataframe(ws.session_rows(summaries), hide_index=True, use_container_width=True)
+    st.dataframe(ws.session_rows(summaries), hide_index=True, width="stretch")
     labels = {s.id: ws.session_label(s) for s in summaries}
     chosen = st.selectbox("Open a session", list(labels), format_func=lambda sid: labels[sid], key="history_pick")
     st.button("Open", type="primary", on_click=go, args=("interview", chosen), key="history_open")
+
+
+def trend_rows() -> list[dict[str, object]]:
+    reports = store().list_reports()
+    if not ws.grading_available():
+        return ws.trend_points(reports)
+    from interviewer import report
+
+    return ws.trend_rows(report.overall_trend(reports), report.score_trends(reports))
 
 
 # --- main ---------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import SecretStr
 
@@ -437,14 +437,43 @@ def session_label(s: SessionSummary) -> str:
 
 
 def trend_points(reports: Iterable[StoredReport]) -> list[dict[str, object]]:
-    """Overall score per graded interview over time (the latest report of each)."""
+    """Overall score per graded interview over time (the latest report of each),
+    as chart rows; used when the report module is not installed."""
     latest: dict[str, StoredReport] = {}
     for r in reports:
         if r.overall_score is not None:
             latest[r.session_id] = r
     return [
-        {"graded": r.created_at, "overall score": r.overall_score, "session": r.session_id}
+        {"graded": r.created_at, "series": "Overall", "score": r.overall_score}
         for r in sorted(latest.values(), key=lambda r: (r.created_at, r.id))
+    ]
+
+
+def trend_rows(
+    overall: Iterable[tuple[datetime, float]], per_step: Mapping[int, Iterable[tuple[datetime, float]]]
+) -> list[dict[str, object]]:
+    """Long-format chart rows (graded, series, score) from report.overall_trend
+    and report.score_trends: one line for the overall score, one per step."""
+    rows: list[dict[str, object]] = [{"graded": when, "series": "Overall", "score": score} for when, score in overall]
+    for step in sorted(per_step):
+        rows += [{"graded": when, "series": f"Step {step}", "score": score} for when, score in per_step[step]]
+    return rows
+
+
+# (label, function in interviewer.report, file extension, MIME type)
+REPORT_DOWNLOADS: tuple[tuple[str, str, str, str], ...] = (
+    ("Markdown", "render_markdown", "md", "text/markdown"),
+    ("HTML", "render_html", "html", "text/html"),
+    ("JSON", "render_json", "json", "application/json"),
+    ("PDF", "render_pdf", "pdf", "application/pdf"),
+)
+
+
+def report_step_rows(steps: Iterable[Any]) -> list[dict[str, object]]:
+    """The report's per-step table (objects with step/title/score/status)."""
+    return [
+        {"step": s.step, "title": s.title, "score": None if s.score is None else round(s.score, 1), "status": s.status}
+        for s in steps
     ]
 
 

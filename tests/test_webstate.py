@@ -302,7 +302,36 @@ def test_history_rows_and_trend(fw: Framework) -> None:
 
     points = ws.trend_points([rep(1, "a", 0, 2.0), rep(2, "b", 5, 3.0), rep(3, "a", 10, 4.0), rep(4, "c", 1, None)])
     # The latest report per session, in time order; ungraded ones are left out.
-    assert [(p["session"], p["overall score"]) for p in points] == [("b", 3.0), ("a", 4.0)]
+    assert [(p["graded"], p["score"]) for p in points] == [
+        (T0 + timedelta(minutes=5), 3.0),
+        (T0 + timedelta(minutes=10), 4.0),
+    ]
+    assert {p["series"] for p in points} == {"Overall"}
+
+
+def test_trend_rows_one_series_for_overall_and_each_step() -> None:
+    t1, t2 = T0, T0 + timedelta(days=1)
+    rows = ws.trend_rows([(t1, 2.5), (t2, 3.5)], {2: [(t2, 4.0)], 1: [(t1, 3.0)], 3: []})
+    assert rows == [
+        {"graded": t1, "series": "Overall", "score": 2.5},
+        {"graded": t2, "series": "Overall", "score": 3.5},
+        {"graded": t1, "series": "Step 1", "score": 3.0},
+        {"graded": t2, "series": "Step 2", "score": 4.0},
+    ]
+
+
+def test_report_step_rows_round_scores_and_keep_missing() -> None:
+    from types import SimpleNamespace
+
+    steps = [
+        SimpleNamespace(step=1, title="Clarify", score=3.456, status="graded"),
+        SimpleNamespace(step=2, title="Frame", score=None, status="not covered"),
+    ]
+    assert ws.report_step_rows(steps) == [
+        {"step": 1, "title": "Clarify", "score": 3.5, "status": "graded"},
+        {"step": 2, "title": "Frame", "score": None, "status": "not covered"},
+    ]
+    assert [d[0] for d in ws.REPORT_DOWNLOADS] == ["Markdown", "HTML", "JSON", "PDF"]
 
 
 def test_report_filename_is_safe(fw: Framework) -> None:
