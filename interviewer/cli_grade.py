@@ -1,0 +1,288 @@
+"""``grade`` and ``export``: the grading commands of ``python -m interviewer``.
+
+Nothing heavy is imported at module level (``cli.build_parser`` imports this
+module for every command); the grader, litellm and fpdf2 load inside the
+handlers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from .framework import LEVELS
+
+if TYPE_CHECKING:
+    from .llm import ModelSettings
+    from .report import Report
+    from .session import Session
+
+FORMATS = ("md", "html", "json", "pdf")
+SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json", ".pdf": "pdf"}
+MAX_SAMPLES = 5
+EXIT_OK = 0
+EXIT_GRADING_FAILED = 1
+
+
+def _samples(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"samples must be a whole number, got {value!r}") from None
+    if not 1 <= n <= MAX_SAMPLES:
+        raise argparse.ArgumentTypeError(f"samples must be between 1 and {MAX_SAMPLES}, got {n}")
+    return n
+
+
+def add_parsers(sub: argparse._SubParsersAction, model_help: str) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "grade",
+        help="grade an interview and print its feedback report",
+        description=(
+            "Grade a stored session (by id), a session JSON export, or a plain-text transcript "
+            "(first line 'Problem: <title or id>', then turns starting 'Interviewer:' or 'Candidate:'). "
+            "Grading a stored session saves the report with it."
+        ),
+    )
+    p.add_argument(
+        "source", metavar="FILE_OR_SESSION_ID", help="session id, session .json, or transcript .txt ('-' reads stdin)"
+    )
+    which = p.add_mutually_exclusive_group()
+    which.add_argument(
+        "--model",
+        help=f"grader model: {model_help}; default: the session's grader/interviewer model, "
+        "then INTERVIEWER_GRADER_MODEL, then INTERVIEWER_MODEL, else offline",
+    )
+    which.add_argument("--offline", action="store_true", help="grade with the rule-based offline grader (no model)")
+    p.add_argument("--api-base", help="URL of an OpenAI-compatible or Ollama server (env INTERVIEWER_API_BASE)")
+    p.add_argument("--level", choices=LEVELS, help="grade against this level instead of the session's")
+    p.add_argument(
+        "--samples",
+        type=_samples,
+        default=1,
+        help=f"grade each step k times (1-{MAX_SAMPLES}) and report mean and spread",
+    )
+    p.add_argument("--format", choices=FORMATS, help="md (default), html, json or pdf; -o's extension also sets it")
+    p.add_argument("-o", "--output", metavar="OUT", help="write the report to this file instead of stdout")
+    p.set_defaults(handler=cmd_grade)
+
+    p = sub.add_parser(
+        "export",
+        help="render a session's latest report (md, html, json, pdf)",
+        description="Render the latest stored report of a session, or re-render a report .json file.",
+    )
+    p.add_argument("source", metavar="SESSION_ID_OR_REPORT_JSON")
+    p.add_argument("--format", choices=FORMATS, help="md (default), html, json or pdf; -o's extension also sets it")
+    p.add_argument("-o", "--output", metavar="OUT", help="write to this file instead of stdout")
+    p.set_defaults(handler=cmd_export)
+
+
+# --- helpers ------------------------------------------------------------------------
+
+
+def _error(message: str) -> Exception:
+    from .cli import CLIError
+
+    return CLIError(message)
+
+
+def output_format(args: argparse.Namespace) -> str:
+    if args.format:
+        return str(args.format)
+    if args.output:
+        return SUFFIXES.get(Path(args.output).suffix.lower(), "md")
+    return "md"
+
+
+def read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise _error(f"{path}: cannot read ({exc.strerror})") from None
+    if not raw.strip():
+        raise _error(f"{path}: the file is empty")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _error(f"{path}: not UTF-8 text (a transcript must be a UTF-8 text file or a session .json)") from None
+
+
+def session_from_text(text: str, name: str, fw, level: str | None) -> Session:  # type: ignore[no-untyped-def]
+    """A Session from a session JSON export or a plain-text transcript."""
+    import json
+
+    from pydantic import ValidationError
+
+    from .session import Session
+    from .transcript import TranscriptError, parse_transcript
+
+    stripped = text.lstrip("\ufeff").strip()
+    if not stripped:
+        raise _error(f"{name}: the file is empty")
+    if stripped.startswith("{"):
+        try:
+            data = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise _error(f"{name}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
+        if isinstance(data, dict) and data.get("kind") == "interviewer-report":
+            raise _error(
+                f"{name} is a report, not a session. Render it with: python -m interviewer export {name} --format html"
+            )
+        if isinstance(data, dict) and isinstance(data.get("session"), dict):
+            data = data["session"]
+        if not isinstance(data, dict) or "turns" not in data or "problem" not in data:
+            raise _error(f"{name}: not a session export (a JSON object with 'problem' and 'turns')")
+        try:
+            session = Session.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise _error(f"{name}: not a valid session export: field '{where}': {first['msg']}") from None
+        if level:
+            session.level = level  # type: ignore[assignment]
+        return session
+    try:
+        return parse_transcript(text, fw, level=level)  # type: ignore[arg-type]
+    except TranscriptError as exc:
+        raise _error(f"{name}: {exc}") from None
+
+
+def grader_settings(
+    args: argparse.Namespace, session: Session, env: dict[str, str] | None = None
+) -> ModelSettings | None:
+    """--model, else the session's grader or interviewer model, else INTERVIEWER_GRADER_MODEL /
+    INTERVIEWER_MODEL, else None (offline). The key only ever comes from the environment."""
+    from .llm import settings_from_env
+    from .session import is_offline_model
+
+    env = dict(os.environ) if env is None else env
+    if args.offline:
+        return None
+    api_base = args.api_base
+    model = args.model
+    if not model:
+        for candidate in (session.grader_model, session.model):
+            if candidate and not is_offline_model(candidate):
+                model = candidate
+                if candidate == session.model:
+                    api_base = api_base or session.api_base
+                break
+    if not model:
+        model = env.get("INTERVIEWER_GRADER_MODEL") or env.get("INTERVIEWER_MODEL")
+    if not model or is_offline_model(model):
+        return None
+    return settings_from_env(model, api_base, env=env)
+
+
+def write_report(report: Report, fmt: str, args: argparse.Namespace, out: TextIO, err: TextIO) -> None:
+    from .report import render
+
+    if fmt == "pdf" and not args.output:
+        raise _error("PDF is binary and is not written to the terminal: add -o report.pdf")
+    body = render(report, fmt)
+    if not args.output:
+        out.write(body if isinstance(body, str) else body.decode())
+        return
+    path = Path(args.output)
+    try:
+        if isinstance(body, bytes):
+            path.write_bytes(body)
+        else:
+            path.write_text(body, encoding="utf-8")
+    except OSError as exc:
+        raise _error(f"cannot write {path}: {exc.strerror}") from None
+    err.write(f"Report written to {path}\n")
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+def cmd_grade(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    from .cli import _fw, _load_session, _store
+    from .grader import grade_session
+    from .scoring import is_answer
+
+    fmt = output_format(args)
+    if fmt == "pdf" and not args.output:
+        raise _error("PDF is binary and is not written to the terminal: add -o report.pdf")
+    fw = _fw(args)
+    store = None
+    source = args.source
+    path = Path(source)
+    if source == "-":
+        session = session_from_text(stdin.read(), "stdin", fw, args.level)
+    elif path.is_file():
+        session = session_from_text(read_text(path), source, fw, args.level)
+    elif path.exists():
+        raise _error(f"{source} is not a file")
+    else:
+        store = _store(args)
+        if not store.exists(source):
+            looks_like_path = any(ch in source for ch in "/\\.")
+            raise _error(
+                f"No such file: {source}"
+                if looks_like_path
+                else f"No file or stored session {source!r} (see: python -m interviewer sessions)"
+            )
+        session = _load_session(store, source)
+        if args.level:
+            session.level = args.level
+    if not any(is_answer(t) and t.text.strip() for t in session.turns):
+        raise _error(f"{source}: the interview has no candidate answers, so there is nothing to grade")
+
+    settings = grader_settings(args, session)
+    if settings is None:
+        err.write("Grading offline (rule-based; no model is called).\n")
+    else:
+        err.write(
+            f"Grading with {settings.model}{' at ' + settings.api_base if settings.api_base else ''}"
+            f" ({args.samples} sample(s) per step)...\n"
+        )
+
+    def progress(step: int, status: str) -> None:
+        err.write(f"  step {step}: {status}\n")
+        err.flush()
+
+    report = grade_session(fw, session, settings, samples=args.samples, on_progress=progress)
+    if store is not None:
+        rid = store.save_report(session.id, report.model_dump(mode="json"), report.overall_score)
+        err.write(f"Saved report {rid} with session {session.id}.\n")
+    write_report(report, fmt, args, out, err)
+    reached = [s for s in report.steps if s.status != "not covered"]
+    if reached and all(s.status == "not graded" for s in reached):
+        err.write(f"error: no step could be graded: {reached[0].reason}\n")
+        return EXIT_GRADING_FAILED
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    from .cli import _store
+    from .report import ReportError, load_report
+
+    fmt = output_format(args)
+    if fmt == "pdf" and not args.output:
+        raise _error("PDF is binary and is not written to the terminal: add -o report.pdf")
+    path = Path(args.source)
+    if path.is_file():
+        try:
+            report = load_report(read_text(path))
+        except ReportError as exc:
+            raise _error(f"{path}: {exc}") from None
+    else:
+        store = _store(args)
+        stored = store.latest_report(args.source)
+        if stored is None:
+            if store.exists(args.source):
+                raise _error(
+                    f"Session {args.source} has no report yet. Grade it first: "
+                    f"python -m interviewer grade {args.source}  (add --offline to grade without a model)"
+                )
+            raise _error(f"No report file or stored session {args.source!r} (see: python -m interviewer sessions)")
+        try:
+            report = load_report(dict(stored.data))
+        except ReportError as exc:
+            raise _error(f"The stored report {stored.id} of session {args.source} cannot be read: {exc}") from None
+    write_report(report, fmt, args, out, err)
+    return EXIT_OK

@@ -1,0 +1,214 @@
+"""The report as a PDF (fpdf2), with the bundled DejaVu Sans so any script renders.
+
+fpdf2 embeds a subset of the TrueType font and writes a ToUnicode map, so
+Cyrillic, Greek or accented text typed by a candidate is both drawn and
+copyable. Text is laid out with multi_cell; nothing is interpreted as markup.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from .report import OFFLINE_GRADER_LABEL, Report, StepResult, fmt_score, header_lines, step_line, usage_line
+from .report_html import colour
+
+FONTS = Path(__file__).resolve().parent / "fonts"
+FONT = "DejaVu"
+INK = (44, 62, 80)
+MUTED = (107, 119, 133)
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    h = hex_colour.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+def _clean(text: str) -> str:
+    """Drop characters no font can draw (controls); keep every printable script."""
+    return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable()).replace("\t", "    ")
+
+
+class _PDF(FPDF):
+    def __init__(self, title: str) -> None:
+        super().__init__(format="A4")
+        self.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
+        self.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        self.set_title(_clean(title))
+        self.set_creator("interviewer")
+        self.set_auto_page_break(True, margin=18)
+        self.set_margins(16, 16, 16)
+        self.footer_text = _clean(title)
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FONT, "", 8)
+        self.set_text_color(*MUTED)
+        self.cell(0, 6, f"{self.footer_text[:90]} — page {self.page_no()}", align="C")
+
+    # --- building blocks ----------------------------------------------------
+    def para(
+        self, text: str, size: float = 10, bold: bool = False, colour: tuple[int, int, int] = INK, h: float = 5
+    ) -> None:
+        self.set_font(FONT, "B" if bold else "", size)
+        self.set_text_color(*colour)
+        self.multi_cell(0, h, _clean(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def heading(self, text: str, size: float = 14) -> None:
+        self.ln(3)
+        if self.get_y() > self.h - 40:
+            self.add_page()
+        self.para(text, size=size, bold=True, h=size * 0.5)
+        self.set_draw_color(227, 230, 234)
+        self.line(self.l_margin, self.get_y() + 1, self.w - self.r_margin, self.get_y() + 1)
+        self.ln(3)
+
+    def bullets(self, items: list[str], numbered: bool = False) -> None:
+        for i, item in enumerate(items, 1):
+            mark = f"{i}." if numbered else "•"
+            self.set_font(FONT, "", 10)
+            self.set_text_color(*INK)
+            self.cell(6, 5, mark)
+            self.multi_cell(0, 5, _clean(item), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def quote(self, text: str) -> None:
+        x = self.l_margin
+        self.set_x(x + 4)
+        top = self.get_y()
+        self.set_font(FONT, "", 9.5)
+        self.set_text_color(52, 73, 94)
+        self.multi_cell(self.epw - 4, 4.8, _clean(f"“{text}”"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        if self.get_y() > top:  # same page: draw the quote bar
+            self.set_draw_color(200, 208, 217)
+            self.set_line_width(0.8)
+            self.line(x + 1, top, x + 1, self.get_y())
+            self.set_line_width(0.2)
+        self.ln(1)
+
+    def chart(self, steps: list[StepResult]) -> None:
+        label_w, bar_h, gap = 70, 6, 2.5
+        plot_w = self.epw - label_w - 14
+        if self.get_y() + (bar_h + gap) * len(steps) + 8 > self.h - 20:
+            self.add_page()
+        x0 = self.l_margin + label_w
+        y0 = self.get_y() + 4
+        self.set_font(FONT, "", 7)
+        self.set_text_color(*MUTED)
+        self.set_draw_color(227, 230, 234)
+        bottom = y0 + (bar_h + gap) * len(steps)
+        for tick in range(6):
+            x = x0 + plot_w * tick / 5
+            self.line(x, y0 - 1, x, bottom)
+            self.text(x - 0.8, y0 - 1.8, str(tick))
+        for i, s in enumerate(steps):
+            y = y0 + i * (bar_h + gap)
+            self.set_font(FONT, "", 8)
+            self.set_text_color(*INK)
+            label = _clean(f"{s.step}. {s.title}")
+            while self.get_string_width(label) > label_w - 3 and len(label) > 4:
+                label = label[:-2].rstrip() + "…"
+            self.text(x0 - 2 - self.get_string_width(label), y + bar_h - 1.4, label)
+            if s.score is None:
+                self.set_text_color(*MUTED)
+                self.text(x0 + 2, y + bar_h - 1.4, s.status)
+                continue
+            w = plot_w * s.score / 5
+            self.set_fill_color(*_rgb(colour(s.score)))
+            self.rect(x0, y, w, bar_h, style="F")
+            self.text(x0 + w + 1.5, y + bar_h - 1.4, fmt_score(s.score))
+        self.set_y(bottom + 4)
+
+
+def render_pdf(report: Report) -> bytes:
+    pdf = _PDF(f"Interview feedback: {report.problem_title}")
+    pdf.add_page()
+    pdf.para(f"Interview feedback: {report.problem_title}", size=17, bold=True, h=8)
+    pdf.ln(1)
+    if report.offline:
+        pdf.set_fill_color(255, 244, 214)
+        pdf.set_font(FONT, "B", 10)
+        pdf.set_text_color(*INK)
+        pdf.multi_cell(0, 6, f"{OFFLINE_GRADER_LABEL}.", fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(2)
+    for label, value in header_lines(report):
+        pdf.set_font(FONT, "", 9.5)
+        pdf.set_text_color(*MUTED)
+        pdf.cell(40, 5.5, label)
+        pdf.set_text_color(*INK)
+        pdf.multi_cell(0, 5.5, _clean(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if report.summary:
+        pdf.heading("Summary")
+        pdf.para(report.summary)
+    if report.practice:
+        pdf.heading("Top things to practise")
+        pdf.bullets(report.practice, numbered=True)
+    pdf.heading("Scores by step")
+    pdf.chart(report.steps)
+    if report.injections:
+        pdf.heading("Flagged: text addressed to the grader")
+        pdf.para("These passages were removed before grading and earned nothing.", colour=MUTED)
+        pdf.bullets([f"Step {f.step} ({f.kind}): {f.excerpt}" for f in report.injections])
+
+    for s in report.steps:
+        pdf.heading(f"Step {s.step}: {s.title} — {step_line(s)}", size=12)
+        if s.status in ("not covered", "not graded"):
+            if s.reason:
+                pdf.para(s.reason, colour=MUTED)
+            if s.strong_answer:
+                pdf.para("What a strong answer would have covered", bold=True)
+                pdf.bullets(s.strong_answer)
+            continue
+        if s.hints:
+            pdf.para(f"Hints used in this step: {s.hints}", colour=MUTED)
+        for c in s.criteria:
+            note = " — no evidence (capped)" if c.no_evidence else ""
+            pdf.para(f"{c.name}: {c.score:.1f} / 5 (weight {c.weight:g}){note}", bold=True)
+            if c.reasoning:
+                pdf.para(c.reasoning, size=9.5)
+            for q in c.evidence:
+                pdf.quote(q)
+            pdf.ln(1)
+        if s.red_flags:
+            pdf.para("Red flags", bold=True)
+            pdf.bullets([f"{f.description} (caps the step at {f.cap})" for f in s.red_flags])
+        for title, items in (
+            ("Strengths", s.strengths),
+            ("Gaps", s.gaps),
+            ("What a strong answer would have covered", s.strong_answer),
+        ):
+            if items:
+                pdf.para(title, bold=True)
+                pdf.bullets(items)
+        if s.dropped_quotes:
+            pdf.para(
+                f"{s.dropped_quotes} quote(s) were not found in the transcript and were dropped.", size=9, colour=MUTED
+            )
+
+    if report.notes:
+        pdf.heading("Notes")
+        pdf.bullets(report.notes)
+    pdf.heading("Grading details")
+    versions = ", ".join(f"step {n} v{v}" for n, v in sorted(report.rubric_versions.items()))
+    pdf.bullets(
+        [
+            f"Prompt version {report.prompt_version}; rubric versions {versions}",
+            f"Grading used {usage_line(report.grading_usage)}",
+            f"The interview used {usage_line(report.interview_usage)}",
+        ]
+    )
+    if report.transcript:
+        pdf.add_page()
+        pdf.heading("Appendix: transcript (hints are marked)")
+        step = 0
+        for t in report.transcript:
+            if t.step != step:
+                step = t.step
+                pdf.para(f"Step {step}", size=11, bold=True, h=7)
+            who = "Interviewer" if t.role == "interviewer" else "Candidate"
+            mark = " [hint]" if t.hint else ""
+            pdf.para(f"{who}{mark}:", size=9.5, bold=True, colour=(31, 97, 141) if t.role == "candidate" else INK)
+            pdf.para(t.text, size=9.5)
+            pdf.ln(1)
+    return bytes(pdf.output())
