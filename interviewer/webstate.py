@@ -424,7 +424,7 @@ def session_rows(summaries: Iterable[SessionSummary]) -> list[dict[str, object]]
             "step": f"{s.current_step}/{STEP_COUNT}",
             "turns": s.turns,
             "status": "ended" if s.ended_at else "in progress",
-            "score": s.overall_score,
+            "score": None if s.overall_score is None else round(s.overall_score, 1),
         }
         for s in summaries
     ]

@@ -312,3 +312,26 @@ def test_api_key_is_used_but_never_stored_or_put_in_the_url(scripted: FakeOpenAI
     for path in data_dir.rglob("*"):
         if path.is_file():
             assert secret.encode() not in path.read_bytes(), path
+
+
+def test_history_charts_the_score_trend_once_graded(data_dir: Path, fw: Framework) -> None:
+    store = Store(data_dir)
+    session = Session(problem=fw.problem("email-composer"))
+    it = Interviewer(fw, session, store=store)
+    it.open().consume()
+    it.answer("Users are 100M; p99 latency 100 ms; we track acceptance rate.").consume()
+    it.end()
+    if ws.grading_available():
+        from interviewer.grader import grade_session
+
+        result = grade_session(fw, store.load(session.id), None)
+        store.save_report(session.id, result.model_dump(mode="json"), result.overall_score)
+    else:
+        store.save_report(session.id, {}, 2.5)
+
+    at = ok(new_app(view="history").run())
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 1
+    spec = str(charts[0].proto)
+    assert "Overall" in spec and "score" in spec
+    assert not [c for c in at.caption if "No graded interviews yet" in c.value]
