@@ -6,8 +6,10 @@ fixture) and checks what the page shows *and* what the store holds.
 
 from __future__ import annotations
 
+import json
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fakeserver import FakeOpenAI, Reply
@@ -125,13 +127,32 @@ def test_offline_interview_answer_hint_next_and_end(data_dir: Path) -> None:
     assert session.ended and len(session.turns) == turns_before
     assert at.query_params["view"] == "report"
     assert at.title[0].value.startswith("Report")
-    if ws.grading_available():
-        assert any(m.label == "Overall score" for m in at.metric)
-        assert [d.label for d in at.get("download_button")] == ["Markdown", "HTML", "JSON", "PDF"]
-        assert Store(data_dir).latest_report(session.id) is not None
-    else:
-        assert any("Grading is not available" in i.value for i in at.info)
-        assert [d.label for d in at.get("download_button")] == ["Download transcript (Markdown)"]
+    # Offline grading: per-step progress, then the report and its downloads.
+    assert at.status[0].label == "Graded"
+    assert any("Graded offline" in i.value for i in at.info)
+    assert [d.label for d in at.get("download_button")] == ["Markdown", "HTML", "JSON", "PDF"]
+    stored = Store(data_dir).latest_report(session.id)
+    assert stored is not None and stored.data["offline"] is True
+    assert next(m for m in at.metric if m.label == "Overall score").value == f"{stored.overall_score:.1f}"
+    # The hint is recorded in the report.
+    assert [line["kind"] for line in stored.data["transcript"] if line["hint"]] == ["hint", "hint"]  # type: ignore[index, union-attr, attr-defined]
+    assert stored.data["steps"][0]["hints"] == 1  # type: ignore[index]
+
+
+def test_report_page_placeholder_without_a_grader(
+    monkeypatch: pytest.MonkeyPatch, data_dir: Path, fw: Framework
+) -> None:
+    monkeypatch.setattr(ws, "grading_available", lambda: False)
+    store = Store(data_dir)
+    session = Session(problem=fw.problem("email-composer"))
+    it = Interviewer(fw, session, store=store)
+    it.open().consume()
+    it.end()
+    at = ok(new_app(session=session.id).run())
+    assert at.title[0].value.startswith("Report")
+    assert any("Grading is not available" in i.value for i in at.info)
+    assert [d.label for d in at.get("download_button")] == ["Download transcript (Markdown)"]
+    assert store.latest_report(session.id) is None
 
 
 def test_empty_input_is_ignored_and_too_long_is_refused(data_dir: Path) -> None:
@@ -321,13 +342,10 @@ def test_history_charts_the_score_trend_once_graded(data_dir: Path, fw: Framewor
     it.open().consume()
     it.answer("Users are 100M; p99 latency 100 ms; we track acceptance rate.").consume()
     it.end()
-    if ws.grading_available():
-        from interviewer.grader import grade_session
+    from interviewer.grader import grade_session
 
-        result = grade_session(fw, store.load(session.id), None)
-        store.save_report(session.id, result.model_dump(mode="json"), result.overall_score)
-    else:
-        store.save_report(session.id, {}, 2.5)
+    result = grade_session(fw, store.load(session.id), None)
+    store.save_report(session.id, result.model_dump(mode="json"), result.overall_score)
 
     at = ok(new_app(view="history").run())
     charts = at.get("vega_lite_chart")
@@ -335,3 +353,51 @@ def test_history_charts_the_score_trend_once_graded(data_dir: Path, fw: Framewor
     spec = str(charts[0].proto)
     assert "Overall" in spec and "score" in spec
     assert not [c for c in at.caption if "No graded interviews yet" in c.value]
+
+
+def grader_json(body: dict[str, Any]) -> str | None:
+    """A valid grader reply built from the request's JSON schema (None for chat turns)."""
+    fmt = body.get("response_format") or {}
+    schema = fmt.get("schema") or (fmt.get("json_schema") or {}).get("schema")
+    if not schema:
+        return None
+    props = schema["properties"]
+    if "criteria" in props:
+        ids = list(props["criteria"]["properties"])
+        criteria = {i: {"evidence": [], "reasoning": "Named a metric and a number.", "score": 4} for i in ids}
+        return json.dumps(
+            {"criteria": criteria, "red_flags": [], "strengths": ["Quantified scale"], "gaps": [], "strong_answer": []}
+        )
+    return json.dumps({"verdict": "hire", "summary": "Clear start.", "practice": ["a", "b", "c"]})
+
+
+def test_end_leads_to_model_grading_with_progress_and_downloads(scripted: FakeOpenAI, data_dir: Path) -> None:
+    scripted.responder = grader_json
+    scripted.script("Welcome. Who uses it?")
+    at = ok(new_app().run())
+    at.text_input(key="cfg_grader").set_value("openai/judge")
+    start(at)
+    ok(at.chat_input(key="chat").set_value("300M users; p99 under 100 ms; we track acceptance rate.").run())
+    ok(button(at, "End interview").click().run())
+
+    session = only_session(data_dir)
+    assert session.ended and session.grader_model == "openai/judge"
+    status = at.status[0]
+    assert status.label == "Graded" and status.state == "complete"
+    progress = [m.value for m in status.markdown]
+    assert progress[0].startswith("Step ") and len(progress) == 7
+    assert any(line.endswith(": graded") for line in progress)
+    assert sum(line.endswith(": not covered") for line in progress) == 6
+    grader_calls = [r for r in scripted.chat_requests if r.body.get("response_format")]
+    assert grader_calls and {r.body["model"] for r in grader_calls} == {"judge"}
+
+    stored = Store(data_dir).latest_report(session.id)
+    assert stored is not None and stored.data["grader"] == "openai/judge"
+    assert next(m for m in at.metric if m.label == "Verdict").value == stored.data["verdict"]
+    assert [d.label for d in at.get("download_button")] == ["Markdown", "HTML", "JSON", "PDF"]
+
+    # Coming back shows the saved report without grading again.
+    calls = len(scripted.chat_requests)
+    again = ok(new_app(session=session.id).run())
+    assert not again.status and len(scripted.chat_requests) == calls
+    assert next(m for m in again.metric if m.label == "Overall score").value == f"{stored.overall_score:.1f}"
