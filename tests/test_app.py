@@ -6,13 +6,12 @@ fixture) and checks what the page shows *and* what the store holds.
 
 from __future__ import annotations
 
-import json
 import socket
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fakeserver import FakeOpenAI, Reply
+from scripted_grader import grader_json
 from streamlit.testing.v1 import AppTest
 
 from interviewer import webstate as ws
@@ -353,22 +352,6 @@ def test_history_charts_the_score_trend_once_graded(data_dir: Path, fw: Framewor
     spec = str(charts[0].proto)
     assert "Overall" in spec and "score" in spec
     assert not [c for c in at.caption if "No graded interviews yet" in c.value]
-
-
-def grader_json(body: dict[str, Any]) -> str | None:
-    """A valid grader reply built from the request's JSON schema (None for chat turns)."""
-    fmt = body.get("response_format") or {}
-    schema = fmt.get("schema") or (fmt.get("json_schema") or {}).get("schema")
-    if not schema:
-        return None
-    props = schema["properties"]
-    if "criteria" in props:
-        ids = list(props["criteria"]["properties"])
-        criteria = {i: {"evidence": [], "reasoning": "Named a metric and a number.", "score": 4} for i in ids}
-        return json.dumps(
-            {"criteria": criteria, "red_flags": [], "strengths": ["Quantified scale"], "gaps": [], "strong_answer": []}
-        )
-    return json.dumps({"verdict": "hire", "summary": "Clear start.", "practice": ["a", "b", "c"]})
 
 
 def test_end_leads_to_model_grading_with_progress_and_downloads(scripted: FakeOpenAI, data_dir: Path) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from fakeserver import FakeOpenAI
+from scripted_grader import grader_json
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -153,6 +154,7 @@ def test_interview_in_a_real_browser(app_url: str, fake_llm: FakeOpenAI) -> None
     from playwright.sync_api import expect, sync_playwright
 
     fake_llm.script(OPENING, FOLLOWUP, STEP2, DIAGRAM_REPLY)
+    fake_llm.responder = grader_json  # after the script: the grader's JSON replies
     # The first reply waits for litellm's import (seconds on a slow machine).
     expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as pw:
@@ -212,5 +214,17 @@ def test_interview_in_a_real_browser(app_url: str, fake_llm: FakeOpenAI) -> None
             assert STEP2 in texts[4] and "Here is my sketch:" in texts[5] and DIAGRAM_REPLY in texts[6]
             expect(sidebar.locator("strong", has_text="2. Frame it as an ML problem")).to_be_visible()
             assert len(fake_llm.chat_requests) == requests_before == 4
+
+            # End: the grading page grades with the model and offers the report.
+            sidebar.get_by_role("button", name="End interview").click()
+            page.wait_for_url(re.compile(r"view=report"))
+            verdict = page.get_by_test_id("stMetric").filter(has_text="Verdict")
+            expect(verdict).to_contain_text(re.compile(r"(strong hire|hire|lean hire|lean no hire|no hire)$"))
+            expect(page.get_by_text("openai/scripted (model grader)").first).to_be_visible()
+            with page.expect_download() as download:
+                page.get_by_role("button", name="PDF").click()
+            pdf = Path(download.value.path())
+            assert pdf.read_bytes().startswith(b"%PDF")
+            assert download.value.suggested_filename.endswith(".pdf")
         finally:
             browser.close()
