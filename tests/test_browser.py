@@ -2,7 +2,9 @@
 Chromium (Playwright) against the scripted OpenAI-compatible server.
 
 Skips locally when /usr/bin/chromium is missing; fails in CI (CI set).
-Everything stays on 127.0.0.1. Also refreshes docs/interview.png.
+Everything stays on 127.0.0.1. With UPDATE_SCREENSHOT=1 it also refreshes
+docs/interview.png (the README's screenshot); otherwise the repository is
+left untouched.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakeserver import FakeOpenAI
+from fakeserver import FakeOpenAI, Reply
 from scripted_grader import grader_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,10 +152,12 @@ def messages(page: Any) -> Any:
     return page.get_by_test_id("stChatMessage")
 
 
-def test_interview_in_a_real_browser(app_url: str, fake_llm: FakeOpenAI) -> None:
+def test_interview_in_a_real_browser(app_url: str, fake_llm: FakeOpenAI, tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    fake_llm.script(OPENING, FOLLOWUP, STEP2, DIAGRAM_REPLY)
+    # The follow-up comes after a server-side pause, long enough to see the
+    # input locked while the interviewer is answering.
+    fake_llm.script(OPENING, Reply(FOLLOWUP, delay=2.0), STEP2, DIAGRAM_REPLY)
     fake_llm.responder = grader_json  # after the script: the grader's JSON replies
     # The first reply waits for litellm's import (seconds on a slow machine).
     expect.set_options(timeout=TIMEOUT_MS)
@@ -166,10 +170,14 @@ def test_interview_in_a_real_browser(app_url: str, fake_llm: FakeOpenAI) -> None
 
             # Start page: the model that will interview is named; start.
             expect(page.get_by_text("Interviewer: openai/scripted")).to_be_visible()
+            page.get_by_test_id("stSelectbox").click()
+            page.get_by_role("option", name="Smart email composer").click()
+            expect(page.get_by_text("Inline suggestions that finish a user's sentence")).to_be_visible()
             page.get_by_role("button", name="Start interview").click()
 
             # The opening question streams in; the URL now names the session.
             expect(messages(page).first).to_contain_text(OPENING)
+            expect(page.locator("h1").first).to_have_text("Smart email composer")
             page.wait_for_url(re.compile(r"\?session=[0-9a-f]{12}"))
             session_url = page.url
             sidebar = page.get_by_test_id("stSidebar")
@@ -177,9 +185,13 @@ def test_interview_in_a_real_browser(app_url: str, fake_llm: FakeOpenAI) -> None
 
             # An answer in Markdown, then the model's reply.
             send(page, ANSWER)
+            box = page.get_by_test_id("stChatInputTextArea")
+            expect(box).to_be_disabled()
+            expect(sidebar.get_by_role("button", name="Hint")).to_be_disabled()
             expect(messages(page)).to_have_count(3)
             expect(messages(page).nth(1).locator("strong")).to_have_text("next few words")
             expect(messages(page).nth(2)).to_contain_text(FOLLOWUP)
+            expect(box).to_be_enabled()
 
             # "Next step": the tracker moves to step 2 and ticks step 1.
             sidebar.get_by_role("button", name="Next step").click()
@@ -201,8 +213,11 @@ def test_interview_in_a_real_browser(app_url: str, fake_llm: FakeOpenAI) -> None
             # A tall window so the screenshot shows the whole conversation.
             page.set_viewport_size({"width": 1280, "height": 1250})
             page.locator("h1").first.scroll_into_view_if_needed()
-            SCREENSHOT.parent.mkdir(exist_ok=True)
-            page.screenshot(path=str(SCREENSHOT))
+            shot = tmp_path / "interview.png"
+            page.screenshot(path=str(shot))
+            assert shot.read_bytes().startswith(b"\x89PNG")
+            if os.environ.get("UPDATE_SCREENSHOT"):  # UPDATE_SCREENSHOT=1 pytest -m browser
+                SCREENSHOT.write_bytes(shot.read_bytes())
 
             # Reload: the same interview, every turn, in order; nothing re-sent.
             requests_before = len(fake_llm.chat_requests)
