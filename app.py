@@ -282,7 +282,9 @@ def render_text(text: str, key: str) -> None:
 def interview_page(session_id: str, side: DeltaGenerator) -> None:
     session = store().load(session_id)
     pending: ws.Pending | None = st.session_state.pop("_pending", None)
-    error = errors().get(session.id)
+    error = ws.live_error(session, errors().get(session.id))
+    if error is None:
+        errors().pop(session.id, None)
     decision = ws.decide(session, pending, error)
     settings = ws.session_settings(session, st.session_state.get("cfg_key", ""), env())
     interviewer = Interviewer(fw(), session, settings, store())

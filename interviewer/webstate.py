@@ -255,6 +255,12 @@ def decide(session: Session, pending: Pending | None, error: str | None) -> Deci
     return "idle"
 
 
+def live_error(session: Session, error: str | None) -> str | None:
+    """A remembered model error, while it still matters (the reply is still
+    owed); once another tab or a retry produced the reply, it is stale."""
+    return error if error and owes_reply(session) else None
+
+
 def candidate_message(text: str | None) -> str | None:
     """None for blank input (ignored); raises InputError past the limit."""
     if not (text or "").strip():

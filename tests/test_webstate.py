@@ -176,6 +176,14 @@ def test_decide_covers_every_state(fw: Framework) -> None:
     assert ws.decide(ended, ws.Pending(ended.id, "answer", "x"), None) == "ended"
 
 
+def test_live_error_is_dropped_once_the_reply_exists(fw: Framework) -> None:
+    owed = make_session(fw, turns=[turn("interviewer", "Q?"), turn("candidate", "A.")])
+    assert ws.live_error(owed, "boom") == "boom"
+    answered = make_session(fw, turns=[turn("interviewer", "Q?"), turn("candidate", "A."), turn("interviewer", "B")])
+    assert ws.live_error(answered, "boom") is None
+    assert ws.live_error(owed, None) is None
+
+
 def test_candidate_message_ignores_blank_and_refuses_too_long() -> None:
     assert ws.candidate_message(None) is None
     assert ws.candidate_message(" \n\t ") is None
