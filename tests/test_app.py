@@ -384,3 +384,24 @@ def test_end_leads_to_model_grading_with_progress_and_downloads(scripted: FakeOp
     again = ok(new_app(session=session.id).run())
     assert not again.status and len(scripted.chat_requests) == calls
     assert next(m for m in again.metric if m.label == "Overall score").value == f"{stored.overall_score:.1f}"
+
+
+def test_settings_and_key_from_st_secrets(
+    fake_llm: FakeOpenAI, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INTERVIEWER_RETRIES", "0")
+    secret = "sk-from-secrets-77Q"
+    at = new_app()
+    at.secrets["INTERVIEWER_MODEL"] = "openai/scripted"
+    at.secrets["INTERVIEWER_API_BASE"] = fake_llm.base_url
+    at.secrets["INTERVIEWER_API_KEY"] = secret
+    ok(at.run())
+    assert at.text_input(key="cfg_model").value == "openai/scripted"
+    # The key is used but never copied into a widget (which would send it to the browser).
+    assert at.text_input(key="cfg_key").value == ""
+    assert any("INTERVIEWER_API_KEY" in c.value for c in at.sidebar.caption)
+    fake_llm.script("Hello from the scripted model.")
+    ok(at.button(key="start_button").click().run())
+    assert chats(at)[0][1].endswith("Hello from the scripted model.")
+    auth = {k.lower(): v for k, v in fake_llm.chat_requests[0].headers.items()}["authorization"]
+    assert auth == f"Bearer {secret}"
