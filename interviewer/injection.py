@@ -74,7 +74,7 @@ _DELIMITER = [
 ]
 
 
-_PRIORITY: dict[InjectionKind, int] = {"instruction": 0, "role": 1, "delimiter": 2, "evaluation": 3}
+_PRIORITY: dict[InjectionKind, int] = {"delimiter": 0, "role": 1, "instruction": 2, "evaluation": 3}
 
 
 @dataclass(frozen=True)
@@ -144,8 +144,11 @@ def _json_spans(text: str) -> list[tuple[int, int]]:
 def find_injections(text: str) -> list[Injection]:
     """Non-overlapping spans of grader-directed text, in order."""
     found: list[tuple[int, int, InjectionKind]] = []
+    json_starts = set()
     for a, b in _json_spans(text):
-        found.append((*_line_span(text, a, b), "evaluation"))
+        span = _line_span(text, a, b)
+        json_starts.add(span[0])
+        found.append((*span, "evaluation"))
     for pattern in _INSTRUCTION:
         for m in pattern.finditer(text):
             found.append((*_sentence_span(text, m.start(), m.end()), "instruction"))
@@ -159,7 +162,13 @@ def find_injections(text: str) -> list[Injection]:
         for m in pattern.finditer(text):
             found.append((*_line_span(text, m.start(), m.end()), "delimiter"))
     merged: list[tuple[int, int, InjectionKind]] = []
-    for a, b, kind in sorted(found, key=lambda f: (f[0], -f[1], _PRIORITY[f[2]])):
+
+    def order(f: tuple[int, int, InjectionKind]) -> tuple[int, int, int]:
+        # At one start: a JSON evaluation is named as such, then by kind, longest first.
+        json_first = 0 if f[0] in json_starts and f[2] == "evaluation" else 1
+        return f[0], json_first * 10 + _PRIORITY[f[2]], -f[1]
+
+    for a, b, kind in sorted(found, key=order):
         if merged and a <= merged[-1][1]:
             pa, pb, pk = merged[-1]
             merged[-1] = (pa, max(pb, b), pk)
