@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TextIO
 from .framework import LEVELS
 
 if TYPE_CHECKING:
+    from .framework import Framework
     from .llm import ModelSettings
     from .report import Report
     from .session import Session
@@ -109,7 +110,7 @@ def read_text(path: Path) -> str:
         raise _error(f"{path}: not UTF-8 text (a transcript must be a UTF-8 text file or a session .json)") from None
 
 
-def session_from_text(text: str, name: str, fw, level: str | None) -> Session:  # type: ignore[no-untyped-def]
+def session_from_text(text: str, name: str, fw: Framework, level: str | None) -> Session:
     """A Session from a session JSON export or a plain-text transcript."""
     import json
 

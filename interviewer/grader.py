@@ -525,6 +525,58 @@ def _notify(on_progress: Progress | None, step: int, status: str) -> None:
         log.exception("on_progress callback failed")
 
 
+def _grade_with_model(
+    fw: Framework,
+    session: Session,
+    todo: dict[int, StepMaterial],
+    settings: llm.ModelSettings,
+    samples: int,
+    on_progress: Progress | None,
+    max_parallel: int,
+    usage: Usage,
+    sleep: Callable[[float], None],
+) -> dict[int, StepResult]:
+    """Grade the reached steps, ``samples`` calls each, all in one thread pool.
+
+    Results are collected (and ``on_progress`` called) on the calling thread as
+    each step's last sample finishes; a failed call fails only its own sample.
+    """
+    gs = grading_settings(settings, samples, GRADE_MAX_TOKENS)
+    grades: dict[int, list[StepGrade]] = {n: [] for n in todo}
+    failures: dict[int, list[str]] = {n: [] for n in todo}
+    results: dict[int, StepResult] = {}
+    job_usage: list[Usage] = []
+
+    def job(n: int) -> StepGrade:
+        own = Usage()
+        job_usage.append(own)
+        return grade_step_once(fw, session, todo[n], gs, own, sleep)
+
+    workers = max(1, min(max_parallel, len(todo) * samples))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grader") as pool:
+        futures = {pool.submit(job, n): n for n in todo for _ in range(samples)}
+        for future in as_completed(futures):
+            n = futures[future]
+            try:
+                grades[n].append(future.result())
+            except (GradeError, llm.LLMError) as exc:
+                failures[n].append(str(exc))
+            except Exception as exc:  # a bug in one step must not lose the others
+                log.exception("grading step %d failed", n)
+                failures[n].append(f"{type(exc).__name__}: {exc}")
+            if len(grades[n]) + len(failures[n]) < samples:
+                continue
+            if grades[n]:
+                results[n] = combine(fw, session, todo[n], grades[n], failures[n])
+                _notify(on_progress, n, "graded")
+            else:
+                results[n] = not_graded(fw, n, failures[n][0], todo[n], samples)
+                _notify(on_progress, n, "not graded")
+    for u in job_usage:
+        usage.add(u)
+    return results
+
+
 def grade_session(
     fw: Framework,
     session: Session,
@@ -564,39 +616,9 @@ def grade_session(
         samples = 1
     else:
         assert settings is not None
-        gs = grading_settings(settings, samples, GRADE_MAX_TOKENS)
-        todo = [n for n in materials if n not in results]
-        grades: dict[int, list[StepGrade]] = {n: [] for n in todo}
-        failures: dict[int, list[str]] = {n: [] for n in todo}
-        job_usage: list[Usage] = []
-
-        def job(n: int) -> StepGrade:
-            own = Usage()
-            job_usage.append(own)
-            return grade_step_once(fw, session, materials[n], gs, own, sleep)
-
-        workers = max(1, min(max_parallel, len(todo) * samples or 1))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grader") as pool:
-            futures = {pool.submit(job, n): n for n in todo for _ in range(samples)}
-            for future in as_completed(futures):
-                n = futures[future]
-                try:
-                    grades[n].append(future.result())
-                except (GradeError, llm.LLMError) as exc:
-                    failures[n].append(str(exc))
-                except Exception as exc:  # a bug in one step must not lose the others
-                    log.exception("grading step %d failed", n)
-                    failures[n].append(f"{type(exc).__name__}: {exc}")
-                if len(grades[n]) + len(failures[n]) == samples:
-                    if grades[n]:
-                        results[n] = combine(fw, session, materials[n], grades[n], failures[n])
-                        _notify(on_progress, n, "graded")
-                    else:
-                        results[n] = not_graded(fw, n, failures[n][0], materials[n], samples)
-                        _notify(on_progress, n, "not graded")
-        for u in job_usage:
-            usage.add(u)
-        unstable = [str(n) for n in todo if n in results and results[n].unstable]
+        todo = {n: m for n, m in materials.items() if n not in results}
+        results.update(_grade_with_model(fw, session, todo, settings, samples, on_progress, max_parallel, usage, sleep))
+        unstable = [str(n) for n in todo if results[n].unstable]
         if unstable:
             notes.append(
                 f"Unstable grades: the samples of step(s) {', '.join(unstable)} differ by more than 1 point; read those with care."
@@ -618,19 +640,12 @@ def grade_session(
     verdict: Verdict | None = None
     summary, practice = "", []
     if overall is not None:
-        verdict, summary, practice, note = summarise(
-            fw,
-            session,
-            steps,
-            overall,
-            None if offline else grading_settings(settings, 1, SUMMARY_MAX_TOKENS),
-            usage,
-            sleep,  # type: ignore[arg-type]
-        )
+        summary_settings = None if settings is None or offline else grading_settings(settings, 1, SUMMARY_MAX_TOKENS)
+        verdict, summary, practice, note = summarise(fw, session, steps, overall, summary_settings, usage, sleep)
         if note:
             notes.append(note)
 
-    model_name = "offline" if offline else settings.model  # type: ignore[union-attr]
+    model_name = "offline" if settings is None or offline else settings.model
     return Report(
         session_id=session.id,
         problem_id=session.problem.id,

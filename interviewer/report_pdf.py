@@ -26,9 +26,20 @@ def _rgb(hex_colour: str) -> tuple[int, int, int]:
     return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
 
 
+_GLYPHS: set[int] = set()
+
+
 def _clean(text: str) -> str:
-    """Drop characters no font can draw (controls); keep every printable script."""
-    return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable()).replace("\t", "    ")
+    """Drop control characters and replace what the font cannot draw (e.g. CJK, emoji) with "?"."""
+    out = []
+    for ch in text:
+        if ch == "\t":
+            out.append("    ")
+        elif ch == "\n" or (ch.isprintable() and (not _GLYPHS or ord(ch) in _GLYPHS)):
+            out.append(ch)
+        elif ch.isprintable():
+            out.append("?")
+    return "".join(out)
 
 
 class _PDF(FPDF):
@@ -36,6 +47,9 @@ class _PDF(FPDF):
         super().__init__(format="A4")
         self.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
         self.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        if not _GLYPHS:
+            self.set_font(FONT, "", 10)
+            _GLYPHS.update(self.current_font.cmap)  # type: ignore[union-attr]
         self.set_title(_clean(title))
         self.set_creator("interviewer")
         self.set_auto_page_break(True, margin=18)

@@ -33,13 +33,14 @@ from interviewer.store import Store
 
 SCRIPT = "<script>alert('pwned')</script>"
 NON_LATIN = "Задержка p95 — 100 мс; λόγος και μέτρηση"
+UNDRAWABLE = "🚀 中文 \x07\x1b[31m"  # no DejaVu glyph / control characters
 
 
 @pytest.fixture(scope="module")
 def session(fw: Framework) -> Session:
     s = fixture_session(fw, "strong")
     first = next(t for t in s.turns if t.role == "candidate")
-    first.text = f"{first.text}\n{SCRIPT} {NON_LATIN} <img src=x onerror=alert(1)>"
+    first.text = f"{first.text}\n{SCRIPT} {NON_LATIN} <img src=x onerror=alert(1)>\n{UNDRAWABLE} {'x' * 400}"
     return s
 
 
@@ -120,8 +121,11 @@ def _pdf_streams(pdf: bytes) -> str:
     return "\n".join(out)
 
 
-def test_pdf_renders_non_latin_text_with_an_embedded_font(report: Report, tmp_path: Path) -> None:
+def test_pdf_renders_non_latin_text_with_an_embedded_font(
+    report: Report, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     pdf = render_pdf(report)
+    assert "missing the following glyphs" not in caplog.text  # undrawable characters were replaced
     assert pdf.startswith(b"%PDF-")
     assert b"/FontFile2" in pdf  # the TrueType font is embedded
     assert b"DejaVu" in pdf
