@@ -25,7 +25,8 @@ class Reply:
     status: int = 200
     error: str | None = None
     delay: float = 0.0
-    # Hold this reply until this many requests are being served at once.
+    # Hold this reply until this many requests have been in flight at once
+    # (max_in_flight, so a fast sibling finishing first cannot strand it).
     rendezvous: int = 0
     # Close the socket without answering (a crashed server).
     drop: bool = False
@@ -150,13 +151,14 @@ class FakeOpenAI:
                     fake.max_in_flight = max(fake.max_in_flight, fake._in_flight)
                     fake._cond.notify_all()
                     if reply.rendezvous:
-                        fake._cond.wait_for(lambda: fake._in_flight >= reply.rendezvous, timeout=10)
+                        fake._cond.wait_for(lambda: fake.max_in_flight >= reply.rendezvous, timeout=10)
                 try:
                     self._serve(body, reply)
                 finally:
                     rec.finished = time.monotonic()
                     with fake._cond:
                         fake._in_flight -= 1
+                        fake._cond.notify_all()
 
             def _serve(self, body: dict[str, Any], reply: Reply) -> None:
                 if reply.delay:

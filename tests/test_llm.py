@@ -141,3 +141,12 @@ def test_connection_test_reports_success_and_failure(fake_llm, model_settings) -
     with pytest.raises(llm.LLMError, match="HTTP 500"):
         llm.test_connection(model_settings)
     assert "Offline" in llm.test_connection(llm.ModelSettings())
+
+
+def test_scripted_server_proves_overlap_without_timing(fake_llm, model_settings) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    fake_llm.default = Reply(text="ok", rendezvous=3)
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(lambda _: llm.complete(HELLO, model_settings).text, range(3)))
+    assert results == ["ok"] * 3 and fake_llm.max_in_flight == 3
