@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from fakeserver import Reply
-from localmodel import free_port
+from servers import free_port
 
 from interviewer.store import Store
 

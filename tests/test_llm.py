@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from fakeserver import Reply
-from localmodel import free_port
 from pydantic import SecretStr
+from servers import free_port
 
 from interviewer import llm
 from interviewer.agent import MarkerFilter

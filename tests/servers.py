@@ -1,0 +1,64 @@
+"""Start a server subprocess on a free loopback port and wait until it serves."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _tail(log: Path | None) -> str:
+    return log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
+
+
+def wait_until_serving(
+    url: str, proc: subprocess.Popen[bytes] | None, deadline_s: float, log: Path | None = None
+) -> None:
+    deadline = time.monotonic() + deadline_s
+    last = ""
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with code {proc.returncode} before serving {url}\n{_tail(log)}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError as exc:
+            last = str(exc)
+        time.sleep(0.2)  # polling interval, bounded by the deadline above
+    raise RuntimeError(f"{url} not ready after {deadline_s:.0f} s ({last})\n{_tail(log)}")
+
+
+@contextlib.contextmanager
+def serving(
+    cmd: list[str],
+    health_url: str,
+    log: Path,
+    *,
+    deadline_s: float = 120,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``cmd`` with output to ``log``; yield once ``health_url`` answers 200; stop it after."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_until_serving(health_url, proc, deadline_s, log)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=20)
