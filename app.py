@@ -429,7 +429,10 @@ def show_report(session: Session, result: Any) -> None:
     a.metric("Overall score", report.fmt_score(result.overall_score))
     b.metric("Verdict", result.verdict or "—")
     if result.offline:
-        st.info("Graded offline (rubric keyword matching, no model).", icon=":material/cloud_off:")
+        st.info(
+            "Graded offline: rule-based, no model (rubric points explained with specifics; keyword lists earn nothing).",
+            icon=":material/cloud_off:",
+        )
     st.dataframe(ws.report_step_rows(result.steps), hide_index=True, width="stretch")
     # Generated when clicked (a PDF takes a moment), without rerunning the page.
     cols = st.columns(4)

@@ -362,7 +362,8 @@ def load_problems(folder: Path) -> list[Problem]:
     for f, p in zip(files, problems, strict=True):
         if f.stem != p.id:
             raise ContentError(f"{f}: field 'id': {p.id!r} does not match the file name {f.stem!r}")
-    return problems
+    # The seed's problems first, the email composer (the framework's running example) leading.
+    return sorted(problems, key=lambda p: (p.source != "seed", p.id != "email-composer", p.title.lower()))
 
 
 def load_rubrics(folder: Path) -> dict[int, Rubric]:

@@ -368,3 +368,9 @@ def test_offline_script_loads() -> None:
     assert "{detail}" in s.reveal and "{label}" in s.reveal
     assert "{open_question}" in s.hint and "{probe}" in s.hint
     assert "{probe}" in s.hint_none
+
+
+def test_problem_bank_lists_the_seed_problems_first(fw) -> None:
+    sources = [p.source for p in fw.problems]
+    assert fw.problems[0].id == "email-composer"
+    assert sources == sorted(sources, key=lambda s: s != "seed")
