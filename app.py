@@ -133,7 +133,7 @@ def test_connection() -> None:
         with st.spinner(f"Calling {model}…"):
             try:
                 st.success(llm.test_connection(settings.with_model(model)))
-            except llm.LLMError as exc:
+            except (llm.LLMError, llm.SettingsError) as exc:
                 st.error(f"Connection failed: {exc}")
 
 
@@ -524,7 +524,7 @@ def main() -> None:
             history_page()
         else:
             start_page(r.notice)
-    except StoreError as exc:
+    except (StoreError, llm.SettingsError) as exc:
         st.error(str(exc))
 
 

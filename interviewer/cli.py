@@ -454,6 +454,13 @@ def main(
     except (CLIError, ContentError) as exc:
         err.write(f"error: {exc}\n")
         return EXIT_USAGE
+    except ValueError as exc:
+        from .llm import SettingsError  # imported here: litellm is not, and --help stays fast
+
+        if not isinstance(exc, SettingsError):
+            raise
+        err.write(f"error: {exc}\n")
+        return EXIT_USAGE
     except KeyboardInterrupt:
         err.write("\nInterrupted. Your turns so far are saved; `python -m interviewer sessions` lists them.\n")
         return 130

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from .session import Usage, is_offline_model
 from .tokens import configure_offline_env, count_message_tokens, count_tokens
@@ -83,14 +83,32 @@ def settings_from_env(
     env = dict(os.environ) if env is None else env
     chosen = model or env.get("INTERVIEWER_MODEL") or "offline"
     key = env.get("INTERVIEWER_API_KEY")
-    return ModelSettings(
-        model=chosen,
-        api_base=api_base or env.get("INTERVIEWER_API_BASE") or None,
-        api_key=SecretStr(key) if key else None,
-        timeout=float(env.get("INTERVIEWER_TIMEOUT", "60")),
-        max_retries=int(env.get("INTERVIEWER_RETRIES", "2")),
-        fallback_model=env.get("INTERVIEWER_FALLBACK_MODEL") or None,
-    )
+    try:
+        return ModelSettings(
+            model=chosen,
+            api_base=api_base or env.get("INTERVIEWER_API_BASE") or None,
+            api_key=SecretStr(key) if key else None,
+            timeout=_env_number(env, "INTERVIEWER_TIMEOUT", 60.0),
+            max_retries=int(_env_number(env, "INTERVIEWER_RETRIES", 2)),
+            fallback_model=env.get("INTERVIEWER_FALLBACK_MODEL") or None,
+        )
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise SettingsError(f"Bad model setting: {problems}") from None
+
+
+class SettingsError(ValueError):
+    """A model setting from the environment is unusable; safe to show."""
+
+
+def _env_number(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
 
 
 class LLMError(Exception):

@@ -405,3 +405,13 @@ def test_settings_and_key_from_st_secrets(
     assert chats(at)[0][1].endswith("Hello from the scripted model.")
     auth = {k.lower(): v for k, v in fake_llm.chat_requests[0].headers.items()}["authorization"]
     assert auth == f"Bearer {secret}"
+
+
+def test_bad_model_setting_in_env_is_shown_not_raised(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
+    monkeypatch.setenv("INTERVIEWER_MODEL", "openai/scripted")
+    monkeypatch.setenv("INTERVIEWER_TIMEOUT", "soon")
+    at = new_app()
+    ok(at.run())
+    # The start page renders the settings first, so the problem shows at once.
+    assert any("INTERVIEWER_TIMEOUT" in e.value for e in at.error)
+    assert not Store(data_dir).list_sessions()

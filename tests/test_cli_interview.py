@@ -145,3 +145,11 @@ def test_api_key_never_reaches_disk(data_dir: Path, fake_llm) -> None:
         if path.is_file():
             assert secret.encode() not in path.read_bytes(), path
     assert secret not in result.stdout + result.stderr
+
+
+def test_bad_model_setting_in_env_is_a_clear_error(data_dir: Path) -> None:
+    result = run_cli(
+        ["interview", "--problem", "email-composer", "--model", "openai/x"], data_dir, "", INTERVIEWER_TIMEOUT="soon"
+    )
+    assert result.returncode == 2 and "INTERVIEWER_TIMEOUT" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -150,3 +150,10 @@ def test_scripted_server_proves_overlap_without_timing(fake_llm, model_settings)
     with ThreadPoolExecutor(3) as pool:
         results = list(pool.map(lambda _: llm.complete(HELLO, model_settings).text, range(3)))
     assert results == ["ok"] * 3 and fake_llm.max_in_flight == 3
+
+
+@pytest.mark.parametrize(("var", "value"), [("INTERVIEWER_TIMEOUT", "soon"), ("INTERVIEWER_RETRIES", "-1")])
+def test_bad_numeric_setting_names_the_variable(var: str, value: str) -> None:
+    with pytest.raises(llm.SettingsError) as err:
+        llm.settings_from_env(env={"INTERVIEWER_MODEL": "openai/x", var: value})
+    assert (var in str(err.value)) or ("max_retries" in str(err.value))
