@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import run_interviewer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,14 +37,7 @@ def run(
     if tmp_path is not None:
         env["INTERVIEWER_DATA_DIR"] = str(tmp_path / "data")
     env.update(extra_env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "interviewer", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_interviewer(list(args), env, timeout=60)
 
 
 def ok_json(*args: str, tmp_path: Path) -> object:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ from grading_support import (
     grade_json,
     step_of,
 )
+from helpers import run_interviewer
 
 from interviewer.cli import main
 from interviewer.framework import Framework
@@ -191,25 +190,11 @@ def test_all_steps_failing_is_an_error_but_still_reports(fake_llm: FakeOpenAI, d
 def test_module_entry_point(tmp_path: Path) -> None:
     """The real command line: exit codes and no traceback for a user error."""
     env = {"PATH": "/usr/bin:/bin", "INTERVIEWER_DATA_DIR": str(tmp_path), "HOME": str(tmp_path)}
-    ok = subprocess.run(
-        [sys.executable, "-m", "interviewer", "grade", STRONG, "--format", "json"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    ok = run_interviewer(["grade", STRONG, "--format", "json"], env)
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["steps"][0]["step"] == 1
     empty = tmp_path / "empty.txt"
     empty.write_text("")
-    bad = subprocess.run(
-        [sys.executable, "-m", "interviewer", "grade", str(empty)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    bad = run_interviewer(["grade", str(empty)], env)
     assert bad.returncode == 2
     assert "empty" in bad.stderr and "Traceback" not in bad.stderr

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 from fakeserver import Reply
+from helpers import run_interviewer
 from servers import free_port
 
 from interviewer.store import Store
@@ -22,15 +22,7 @@ ANSWER = (
 
 def run_cli(args: list[str], data_dir: Path, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "INTERVIEWER_DATA_DIR": str(data_dir), **env}
-    return subprocess.run(
-        [sys.executable, "-m", "interviewer", *args],
-        input=stdin,
-        cwd=ROOT,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_interviewer(args, full_env, stdin)
 
 
 def session_id(stdout: str) -> str:

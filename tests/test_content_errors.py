@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
+from helpers import run_interviewer
 
 from interviewer.framework import ContentError, framework, load_framework
 
@@ -281,14 +280,7 @@ def test_cli_reports_broken_content_in_one_line(tmp_path: Path, name: str) -> No
     breaker, rel, fragments = _case(name)
     root = _broken_root(tmp_path, breaker)
     env = {**os.environ, "INTERVIEWER_CONTENT_DIR": str(root), "INTERVIEWER_DATA_DIR": str(tmp_path / "data")}
-    result = subprocess.run(
-        [sys.executable, "-m", "interviewer", "problems"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_interviewer(["problems"], env, timeout=60)
     assert result.returncode == 2, result
     assert result.stdout == ""
     err = result.stderr.strip()
