@@ -195,10 +195,7 @@ def plan_turn(fw: Framework, session: Session, action: Action, now: datetime | N
         plan.kind = "closing"
         return plan
     if decision.advance:
-        plan.banner = step_banner(fw, new_step)
-        plan.key_question = open_questions[0] if open_questions else fw.step(new_step).key_questions[0]
-        plan.kind = "transition"
-        return plan
+        return _enter_step(fw, session, plan, decision)
     if action == "hint":
         plan.key_question = open_questions[0] if open_questions else None
         plan.kind = "hint"
@@ -217,11 +214,19 @@ def plan_turn(fw: Framework, session: Session, action: Action, now: datetime | N
             plan.closing = True
             plan.kind = "closing"
         else:
-            plan.banner = step_banner(fw, step + 1)
-            plan.step = step + 1
-            status = key_question_status(fw, session, step + 1)
-            plan.key_question = status[0][0]
-            plan.uncovered = [kq.question for kq, done in status if not done]
-            plan.decision = StepDecision(advance=True, reason="covered", from_step=step, to_step=step + 1)
-            plan.kind = "transition"
+            moved = StepDecision(advance=True, reason="covered", from_step=step, to_step=step + 1)
+            return _enter_step(fw, session, plan, moved)
+    return plan
+
+
+def _enter_step(fw: Framework, session: Session, plan: TurnPlan, decision: StepDecision) -> TurnPlan:
+    """Make ``plan`` the transition into ``decision.to_step``: banner, then its first open question."""
+    status = key_question_status(fw, session, decision.to_step)
+    open_questions = [kq for kq, done in status if not done]
+    plan.decision = decision
+    plan.step = decision.to_step
+    plan.banner = step_banner(fw, decision.to_step)
+    plan.key_question = open_questions[0] if open_questions else status[0][0]
+    plan.uncovered = [kq.question for kq in open_questions]
+    plan.kind = "transition"
     return plan
