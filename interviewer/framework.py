@@ -119,9 +119,6 @@ class HiddenDetails(Strict):
     data_available: NonEmpty
 
 
-HIDDEN_DETAIL_FIELDS: tuple[str, ...] = tuple(HiddenDetails.model_fields)
-
-
 class Problem(Strict):
     id: Slug
     title: NonEmpty

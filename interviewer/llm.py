@@ -27,17 +27,6 @@ log = logging.getLogger(__name__)
 Message = dict[str, str]
 StructuredMode = Literal["auto", "json_schema", "json_object", "none"]
 
-# Providers whose key litellm reads from the environment by itself.
-PROVIDER_KEY_VARS = (
-    "OPENAI_API_KEY",
-    "ANTHROPIC_API_KEY",
-    "GEMINI_API_KEY",
-    "GROQ_API_KEY",
-    "MISTRAL_API_KEY",
-    "OPENROUTER_API_KEY",
-    "TOGETHERAI_API_KEY",
-    "DEEPSEEK_API_KEY",
-)
 LOCAL_PREFIXES = ("ollama/", "ollama_chat/", "hosted_vllm/", "lm_studio/", "llamafile/")
 
 

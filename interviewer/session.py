@@ -98,10 +98,6 @@ class Session(BaseModel):
     def ended(self) -> bool:
         return self.ended_at is not None
 
-    @property
-    def steps_reached(self) -> int:
-        return max((t.step for t in self.turns), default=self.current_step)
-
     def turns_in_step(self, step: int) -> list[Turn]:
         return [t for t in self.turns if t.step == step]
 

@@ -212,10 +212,6 @@ class Store:
         keys = list(SessionSummary.model_fields)
         return [SessionSummary(**dict(zip(keys, r, strict=True))) for r in rows]
 
-    def delete(self, session_id: str) -> None:
-        with self._tx() as db:
-            db.execute("DELETE FROM sessions WHERE id=?", (session_id,))
-
     # --- reports ------------------------------------------------------------
     def save_report(self, session_id: str, data: dict[str, object], overall_score: float | None) -> int:
         with self._tx() as db:
