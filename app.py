@@ -18,14 +18,17 @@ from typing import Any
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from interviewer import llm
+from interviewer import export, llm, report, settings, trends
 from interviewer import webstate as ws
-from interviewer.agent import InputError, Interviewer
+from interviewer.agent import Interviewer
 from interviewer.diagrams import render_mermaid
+from interviewer.errors import InputError, InterviewerError, LLMError, ReportError
 from interviewer.framework import LEVELS, Framework, framework
 from interviewer.offline import OFFLINE_LABEL
+from interviewer.results import load_report
 from interviewer.session import Session
-from interviewer.store import Store, StoreError, default_data_dir
+from interviewer.settings import load_settings, merged_env
+from interviewer.store import Store
 
 log = logging.getLogger("interviewer.app")
 
@@ -42,14 +45,10 @@ def fw() -> Framework:
 
 def store() -> Store:
     """One SQLite connection per browser session (and per data directory)."""
-    path = default_data_dir()
+    path = load_settings(env()).data_dir
     current: Store | None = st.session_state.get("_store")
     if current is None or current.data_dir != path:
-        try:
-            current = Store(path)
-        except StoreError as exc:
-            st.error(str(exc))
-            st.stop()
+        current = Store(path)
         st.session_state["_store"] = current
     return current
 
@@ -64,7 +63,7 @@ def secrets() -> dict[str, Any]:
 
 
 def env() -> dict[str, str]:
-    return ws.config_env(os.environ, secrets())
+    return merged_env(os.environ, secrets())
 
 
 def choice() -> ws.ModelChoice:
@@ -120,7 +119,7 @@ def model_settings_panel(expanded: bool) -> None:
             help="Kept in this browser session only; never saved. INTERVIEWER_API_KEY, provider variables "
             "(OPENAI_API_KEY, ...) and st.secrets are used when this is empty.",
         )
-        if not st.session_state.get("cfg_key") and env().get("INTERVIEWER_API_KEY"):
+        if not st.session_state.get("cfg_key") and env().get(settings.API_KEY):
             st.caption("Using the API key from INTERVIEWER_API_KEY.")
         if st.button("Test connection", width="stretch"):
             test_connection()
@@ -133,7 +132,7 @@ def test_connection() -> None:
         with st.spinner(f"Calling {model}…"):
             try:
                 st.success(llm.test_connection(settings.with_model(model)))
-            except (llm.LLMError, llm.SettingsError) as exc:
+            except InterviewerError as exc:
                 st.error(f"Connection failed: {exc}")
 
 
@@ -190,7 +189,7 @@ def start_page(notice: str | None) -> None:
             session = ws.new_session(
                 fw(), problem=problem, level=level, minutes=int(minutes), settings=settings, grader=grader
             )
-        except ws.StartError as exc:
+        except InputError as exc:
             st.error(str(exc))
         else:
             store().save(session)
@@ -263,7 +262,7 @@ def live_clock(session_id: str) -> None:
     """Ticks while the candidate types (a fragment rerun never interrupts a reply)."""
     try:
         session = store().load(session_id)
-    except (KeyError, StoreError):
+    except InterviewerError:
         return
     view = ws.clock_view(fw(), session)
     a, b = st.columns(2)
@@ -340,7 +339,7 @@ def interview_page(session_id: str, side: DeltaGenerator) -> None:
     with st.chat_message("assistant"):
         try:
             st.write_stream(iter(reply))
-        except llm.LLMError as exc:
+        except LLMError as exc:
             errors()[session.id] = str(exc)
     st.rerun()
 
@@ -360,20 +359,7 @@ def report_page(session_id: str, side: DeltaGenerator) -> None:
         st.markdown("**Interview steps**")
         for row in ws.step_rows(fw(), session):
             st.markdown(row.label)
-    if ws.grading_available():
-        graded_report(session)
-    else:
-        st.info(
-            "Grading is not available in this build yet (the `interviewer.grader` module is not installed). "
-            "Your interview is saved; you can download the transcript now and grade it later.",
-            icon=":material/pending_actions:",
-        )
-        st.download_button(
-            "Download transcript (Markdown)",
-            ws.transcript_markdown(fw(), session),
-            file_name=ws.report_filename(session, "md"),
-            mime="text/markdown",
-        )
+    graded_report(session)
     with st.expander("Transcript"):
         for i, turn in enumerate(session.turns):
             with st.chat_message("assistant" if turn.role == "interviewer" else "user"):
@@ -381,7 +367,7 @@ def report_page(session_id: str, side: DeltaGenerator) -> None:
 
 
 def graded_report(session: Session) -> None:
-    from interviewer import grader, report  # present: checked by ws.grading_available()
+    from interviewer import grader  # loads the grading prompts; only this page needs them
 
     stored = store().latest_report(session.id)
     grade_errors: dict[str, str] = st.session_state.setdefault("_grade_error", {})
@@ -389,8 +375,8 @@ def graded_report(session: Session) -> None:
     result = None
     if stored is not None and not regrade:
         try:
-            result = report.load_report(stored.data)
-        except report.ReportError as exc:
+            result = load_report(stored.data)
+        except ReportError as exc:
             st.warning(f"The saved report could not be read ({exc}); grading again.")
     if result is None and session.id in grade_errors and not regrade:
         st.error(grade_errors[session.id], icon=":material/error:")
@@ -423,8 +409,6 @@ def _ask_regrade(session_id: str) -> None:
 
 
 def show_report(session: Session, result: Any) -> None:
-    from interviewer import report
-
     a, b = st.columns(2)
     a.metric("Overall score", report.fmt_score(result.overall_score))
     b.metric("Verdict", result.verdict or "—")
@@ -436,11 +420,11 @@ def show_report(session: Session, result: Any) -> None:
     st.dataframe(ws.report_step_rows(result.steps), hide_index=True, width="stretch")
     # Generated when clicked (a PDF takes a moment), without rerunning the page.
     cols = st.columns(4)
-    for col, (label, renderer, ext, mime) in zip(cols, ws.REPORT_DOWNLOADS, strict=True):
+    for col, (label, fmt, mime) in zip(cols, ws.REPORT_DOWNLOADS, strict=True):
         col.download_button(
             label,
-            functools.partial(getattr(report, renderer), result),
-            file_name=ws.report_filename(session, ext),
+            functools.partial(export.render, result, fmt),
+            file_name=ws.report_filename(session, fmt),
             mime=mime,
             on_click="ignore",
             icon=":material/download:",
@@ -496,26 +480,22 @@ def score_chart(rows: list[dict[str, object]]) -> None:
 
 def trend_rows() -> list[dict[str, object]]:
     reports = store().list_reports()
-    if not ws.grading_available():
-        return ws.trend_points(reports)
-    from interviewer import report
-
-    return ws.trend_rows(report.overall_trend(reports), report.score_trends(reports))
+    return ws.trend_rows(trends.overall_trend(reports), trends.score_trends(reports))
 
 
 # --- main ---------------------------------------------------------------------------------
 
 
 def main() -> None:
-    s = store()
-    r = ws.route(st.query_params.to_dict(), s.exists, lambda sid: s.load(sid).ended)
-    with st.sidebar:
-        nav()
-        page_panel = st.container()
-        # Rendered first so its widgets keep their state even when a page
-        # stops early (st.rerun after a streamed reply).
-        model_settings_panel(expanded=r.page == "start")
     try:
+        s = store()
+        r = ws.route(st.query_params.to_dict(), s.exists, lambda sid: s.load(sid).ended)
+        with st.sidebar:
+            nav()
+            page_panel = st.container()
+            # Rendered first so its widgets keep their state even when a page
+            # stops early (st.rerun after a streamed reply).
+            model_settings_panel(expanded=r.page == "start")
         if r.page == "interview" and r.session_id:
             interview_page(r.session_id, page_panel)
         elif r.page == "report" and r.session_id:
@@ -524,8 +504,11 @@ def main() -> None:
             history_page()
         else:
             start_page(r.notice)
-    except (StoreError, llm.SettingsError) as exc:
-        st.error(str(exc))
+    except InterviewerError as exc:
+        st.error(str(exc), icon=":material/error:")
+    except Exception:  # never a traceback on the page; the log has it
+        log.exception("page failed")
+        st.error("Something went wrong on this page. Your answers are saved; reload to try again.")
 
 
 main()

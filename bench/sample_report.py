@@ -19,7 +19,8 @@ sys.path.insert(0, str(ROOT))
 
 from interviewer.framework import framework  # noqa: E402
 from interviewer.grader import grade_session  # noqa: E402
-from interviewer.report import render_html, render_markdown  # noqa: E402
+from interviewer.report import render_markdown  # noqa: E402
+from interviewer.report_html import render_html  # noqa: E402
 from interviewer.transcript import parse_transcript  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "email-composer-strong.txt"

@@ -14,20 +14,18 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from . import llm, offline
+from .errors import InputError
 from .framework import Framework
 from .planner import DETAIL_LABELS, Action, TurnPlan, plan_turn
 from .prompting import chat_messages, render, split_context
 from .session import MAX_MESSAGE_CHARS, Session, Turn, format_duration, step_banner, utcnow
+from .settings import ModelSettings
 from .store import Store
 from .tokens import count_tokens
 
 NEXT_MARKER = "[[NEXT]]"
 HINT_TEXT = "(asked for a hint)"
 NEXT_TEXT = "(asked to move on to the next step)"
-
-
-class InputError(ValueError):
-    """The candidate's message was refused; nothing was saved."""
 
 
 def clean_message(text: str | None, limit: int = MAX_MESSAGE_CHARS) -> str:
@@ -149,7 +147,7 @@ class Interviewer:
         self,
         fw: Framework,
         session: Session,
-        settings: llm.ModelSettings | None = None,
+        settings: ModelSettings | None = None,
         store: Store | None = None,
         *,
         now: Callable[[], datetime] = utcnow,
@@ -157,7 +155,7 @@ class Interviewer:
     ) -> None:
         self.fw = fw
         self.session = session
-        self.settings = settings or llm.ModelSettings(model=session.model, api_base=session.api_base)
+        self.settings = settings or ModelSettings(model=session.model, api_base=session.api_base)
         self.store = store
         self.now = now
         self.sleep = sleep or time.sleep

@@ -7,53 +7,23 @@ commands never pay for litellm.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import os
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TextIO
 
-from .framework import LEVELS, STEP_COUNT, ContentError, Framework, framework
-
-EXIT_OK = 0
-EXIT_USAGE = 2
-
-
-class CLIError(Exception):
-    """A user-facing error: printed without a traceback, exit code 2."""
-
-
-# --- helpers ----------------------------------------------------------------
-
-
-def _fw(args: argparse.Namespace) -> Framework:
-    return framework(Path(args.content_dir) if getattr(args, "content_dir", None) else None)
-
-
-def _store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from .store import Store, StoreError
-
-    try:
-        return Store(args.data_dir)
-    except StoreError as exc:
-        raise CLIError(str(exc)) from None
-
-
-def _data_dir(args: argparse.Namespace) -> Path:
-    from .store import default_data_dir
-
-    return Path(args.data_dir) if args.data_dir else default_data_dir()
+from .cli_common import EXIT_OK, EXIT_USAGE, content, data_dir, load_session, model_settings, open_store, print_json
+from .errors import InputError, InterviewerError, NotFoundError
+from .framework import LEVELS, STEP_COUNT
 
 
 def _setup_logging(args: argparse.Namespace) -> None:
     """Warnings go to a log file in the data directory, not the terminal."""
     try:
-        folder = _data_dir(args)
+        folder = data_dir(args)
         folder.mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = logging.FileHandler(folder / "interviewer.log", encoding="utf-8")
-    except OSError:
+    except (OSError, InterviewerError):  # an unusable data dir is reported by the command itself
         handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("interviewer")
@@ -62,10 +32,6 @@ def _setup_logging(args: argparse.Namespace) -> None:
     root.propagate = False
     for noisy in ("LiteLLM", "litellm", "httpx", "openai"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
-
-
-def _print_json(obj: object, out: TextIO) -> None:
-    out.write(json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
 
 
 def _wrap(text: str, indent: str = "  ") -> str:
@@ -80,9 +46,9 @@ def _wrap(text: str, indent: str = "  ") -> str:
 
 
 def cmd_problems(args: argparse.Namespace, out: TextIO) -> int:
-    fw = _fw(args)
+    fw = content(args)
     if args.json:
-        _print_json(
+        print_json(
             [
                 {"id": p.id, "title": p.title, "summary": p.summary, "tags": p.tags, "source": p.source}
                 for p in fw.problems
@@ -97,10 +63,10 @@ def cmd_problems(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_topics(args: argparse.Namespace, out: TextIO) -> int:
-    fw = _fw(args)
+    fw = content(args)
     topics = fw.topics_for_step(args.step) if args.step else fw.topics
     if args.json:
-        _print_json([t.model_dump() for t in topics], out)
+        print_json([t.model_dump() for t in topics], out)
         return EXIT_OK
     themes = {t.id: t.title for t in fw.themes}
     for theme_id, title in themes.items():
@@ -115,17 +81,17 @@ def cmd_topics(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
-    fw = _fw(args)
+    fw = content(args)
     try:
         p = fw.problem(args.problem_id)
-    except KeyError:
-        raise CLIError(f"Unknown problem id {args.problem_id!r}. See: python -m interviewer problems") from None
+    except NotFoundError:
+        raise NotFoundError(f"Unknown problem id {args.problem_id!r}. See: python -m interviewer problems") from None
     if args.json:
         data = p.model_dump(mode="json")
         if not args.all:
             data.pop("hidden")
             data.pop("strong_answer")
-        _print_json(data, out)
+        print_json(data, out)
         return EXIT_OK
     out.write(f"{p.title}  ({p.id}; tags: {', '.join(p.tags)})\n\n{_wrap(p.opening_prompt)}\n\nKey requirements:\n")
     out.writelines(f"  - {r}\n" for r in p.key_requirements)
@@ -147,10 +113,10 @@ def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_rubric(args: argparse.Namespace, out: TextIO) -> int:
-    fw = _fw(args)
+    fw = content(args)
     rubric = fw.rubrics[args.step]
     if args.json:
-        _print_json(rubric.model_dump(mode="json", by_alias=True), out)
+        print_json(rubric.model_dump(mode="json", by_alias=True), out)
         return EXIT_OK
     step = fw.step(args.step)
     out.write(
@@ -194,17 +160,9 @@ def read_answers(stream: TextIO, interactive: bool, prompt_out: TextIO | None = 
         yield "\n".join(para).strip()
 
 
-def _settings(args: argparse.Namespace, session_model: str | None = None, session_base: str | None = None):  # type: ignore[no-untyped-def]
-    from .llm import settings_from_env
-
-    if getattr(args, "offline", False):
-        return settings_from_env("offline")
-    return settings_from_env(args.model or session_model, args.api_base or session_base)
-
-
 def _run(interviewer, args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:  # type: ignore[no-untyped-def]
-    from .agent import InputError, Reply
-    from .llm import LLMError
+    from .agent import Reply
+    from .errors import LLMError
     from .offline import OFFLINE_LABEL
 
     session = interviewer.session
@@ -275,16 +233,16 @@ def cmd_interview(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Tex
     from .framework import custom_problem
     from .session import Session
 
-    fw = _fw(args)
+    fw = content(args)
     if args.custom:
         problem = custom_problem(args.custom)
     else:
         try:
             problem = fw.problem(args.problem)
-        except KeyError:
-            raise CLIError(f"Unknown problem id {args.problem!r}. See: python -m interviewer problems") from None
-    settings = _settings(args)
-    store = _store(args)
+        except NotFoundError:
+            raise NotFoundError(f"Unknown problem id {args.problem!r}. See: python -m interviewer problems") from None
+    settings = model_settings(args)
+    store = open_store(args)
     session = Session(
         problem=problem,
         level=args.level,
@@ -299,32 +257,21 @@ def cmd_interview(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Tex
 def cmd_resume(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
     from .agent import Interviewer
 
-    store = _store(args)
-    session = _load_session(store, args.session_id)
+    store = open_store(args)
+    session = load_session(store, args.session_id)
     if session.ended:
-        raise CLIError(f"Session {session.id} has ended; grade it with: python -m interviewer grade {session.id}")
-    settings = _settings(args, session.model, session.api_base)
+        raise InputError(f"Session {session.id} has ended; grade it with: python -m interviewer grade {session.id}")
+    settings = model_settings(args, session.model, session.api_base)
     if settings.model != session.model or settings.api_base != session.api_base:
         session.model, session.api_base = settings.model, settings.api_base
-    return _run(Interviewer(_fw(args), session, settings, store), args, out, err, stdin)
-
-
-def _load_session(store, session_id: str):  # type: ignore[no-untyped-def]
-    from .store import StoreError
-
-    try:
-        return store.load(session_id)
-    except KeyError:
-        raise CLIError(f"No session {session_id!r} in {store.path}. See: python -m interviewer sessions") from None
-    except StoreError as exc:
-        raise CLIError(str(exc)) from None
+    return _run(Interviewer(content(args), session, settings, store), args, out, err, stdin)
 
 
 def cmd_sessions(args: argparse.Namespace, out: TextIO) -> int:
-    store = _store(args)
+    store = open_store(args)
     rows = store.list_sessions()
     if args.json:
-        _print_json([r.model_dump(mode="json") for r in rows], out)
+        print_json([r.model_dump(mode="json") for r in rows], out)
         return EXIT_OK
     if not rows:
         out.write("No sessions yet. Start one with: python -m interviewer interview --problem email-composer\n")
@@ -379,7 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--data-dir",
-        default=os.environ.get("INTERVIEWER_DATA_DIR"),
+        default=None,
         help="where sessions and reports are stored (env INTERVIEWER_DATA_DIR; default ~/.local/share/interviewer)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -451,14 +398,7 @@ def main(
         if args.command in handlers:
             return handlers[args.command]()
         return int(args.handler(args, out, err, stdin))
-    except (CLIError, ContentError) as exc:
-        err.write(f"error: {exc}\n")
-        return EXIT_USAGE
-    except ValueError as exc:
-        from .llm import SettingsError  # imported here: litellm is not, and --help stays fast
-
-        if not isinstance(exc, SettingsError):
-            raise
+    except InterviewerError as exc:
         err.write(f"error: {exc}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:

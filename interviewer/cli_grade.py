@@ -8,22 +8,23 @@ handlers.
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from .cli_common import EXIT_OK, content, load_session, open_store
+from .errors import InputError
+from .export import FORMATS, SUFFIXES
 from .framework import LEVELS
+from .results import MAX_SAMPLES
+from .settings import grader_model_for, is_offline_model, load_settings
 
 if TYPE_CHECKING:
     from .framework import Framework
-    from .llm import ModelSettings
-    from .report import Report
+    from .results import Report
     from .session import Session
+    from .settings import ModelSettings
 
-FORMATS = ("md", "html", "json", "pdf")
-SUFFIXES = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json", ".pdf": "pdf"}
-MAX_SAMPLES = 5
-EXIT_OK = 0
+# Not one step could be graded (the model failed throughout).
 EXIT_GRADING_FAILED = 1
 
 
@@ -84,9 +85,7 @@ def add_parsers(sub: argparse._SubParsersAction, model_help: str) -> None:  # ty
 
 
 def _error(message: str) -> Exception:
-    from .cli import CLIError
-
-    return CLIError(message)
+    return InputError(message)
 
 
 def output_format(args: argparse.Namespace) -> str:
@@ -155,30 +154,23 @@ def grader_settings(
 ) -> ModelSettings | None:
     """--model, else the session's grader or interviewer model, else INTERVIEWER_GRADER_MODEL /
     INTERVIEWER_MODEL, else None (offline). The key only ever comes from the environment."""
-    from .llm import settings_from_env
-    from .session import is_offline_model
-
-    env = dict(os.environ) if env is None else env
     if args.offline:
         return None
-    api_base = args.api_base
-    model = args.model
-    if not model:
-        for candidate in (session.grader_model, session.model):
-            if candidate and not is_offline_model(candidate):
-                model = candidate
-                if candidate == session.model:
-                    api_base = api_base or session.api_base
-                break
-    if not model:
-        model = env.get("INTERVIEWER_GRADER_MODEL") or env.get("INTERVIEWER_MODEL")
-    if not model or is_offline_model(model):
+    config = load_settings(env)
+    model = grader_model_for(
+        config,
+        explicit=args.model,
+        session_grader=session.grader_model,
+        session_model=None if is_offline_model(session.model) else session.model,
+    )
+    if is_offline_model(model):
         return None
-    return settings_from_env(model, api_base, env=env)
+    api_base = args.api_base or (session.api_base if model == session.model else None)
+    return config.model_settings(model, api_base)
 
 
 def write_report(report: Report, fmt: str, args: argparse.Namespace, out: TextIO, err: TextIO) -> None:
-    from .report import render
+    from .export import render
 
     if fmt == "pdf" and not args.output:
         raise _error("PDF is binary and is not written to the terminal: add -o report.pdf")
@@ -201,14 +193,13 @@ def write_report(report: Report, fmt: str, args: argparse.Namespace, out: TextIO
 
 
 def cmd_grade(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
-    from .cli import _fw, _load_session, _store
     from .grader import grade_session
     from .scoring import is_answer
 
     fmt = output_format(args)
     if fmt == "pdf" and not args.output:
         raise _error("PDF is binary and is not written to the terminal: add -o report.pdf")
-    fw = _fw(args)
+    fw = content(args)
     store = None
     source = args.source
     path = Path(source)
@@ -219,7 +210,7 @@ def cmd_grade(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO)
     elif path.exists():
         raise _error(f"{source} is not a file")
     else:
-        store = _store(args)
+        store = open_store(args)
         if not store.exists(source):
             looks_like_path = any(ch in source for ch in "/\\.")
             raise _error(
@@ -227,7 +218,7 @@ def cmd_grade(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO)
                 if looks_like_path
                 else f"No file or stored session {source!r} (see: python -m interviewer sessions)"
             )
-        session = _load_session(store, source)
+        session = load_session(store, source)
         if args.level:
             session.level = args.level
     if not any(is_answer(t) and t.text.strip() for t in session.turns):
@@ -259,8 +250,7 @@ def cmd_grade(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO)
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
-    from .cli import _store
-    from .report import ReportError, load_report
+    from .results import ReportError, load_report
 
     fmt = output_format(args)
     if fmt == "pdf" and not args.output:
@@ -272,7 +262,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO
         except ReportError as exc:
             raise _error(f"{path}: {exc}") from None
     else:
-        store = _store(args)
+        store = open_store(args)
         stored = store.latest_report(args.source)
         if stored is None:
             if store.exists(args.source):

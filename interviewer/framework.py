@@ -8,7 +8,6 @@ traceback deep inside an interview.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +15,9 @@ from typing import Annotated, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import ContentError, NotFoundError
+from .settings import content_dir
 
 STEP_COUNT = 7
 Level = Literal["mid", "senior", "staff"]
@@ -246,10 +248,6 @@ class LevelsFile(Strict):
 # --- loading ---------------------------------------------------------------
 
 
-class ContentError(Exception):
-    """A content file is missing or malformed; the message names file and field."""
-
-
 class Framework(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -268,7 +266,7 @@ class Framework(BaseModel):
         for p in self.problems:
             if p.id == problem_id:
                 return p
-        raise KeyError(problem_id)
+        raise NotFoundError(f"Unknown problem id {problem_id!r}.")
 
     def find_problem(self, text: str) -> Problem | None:
         """By id or (case-insensitive) title, as plain-text transcripts name it."""
@@ -282,7 +280,7 @@ class Framework(BaseModel):
         for t in self.topics:
             if t.id == topic_id:
                 return t
-        raise KeyError(topic_id)
+        raise NotFoundError(f"Unknown topic id {topic_id!r}.")
 
     def topics_for_step(self, number: int) -> list[Topic]:
         return [t for t in self.topics if number in t.steps]
@@ -290,8 +288,7 @@ class Framework(BaseModel):
 
 def default_root() -> Path:
     """The folder holding ``prompts/`` and ``rubrics/`` (the project root)."""
-    env = os.environ.get("INTERVIEWER_CONTENT_DIR")
-    return Path(env) if env else Path(__file__).resolve().parent.parent
+    return content_dir() or Path(__file__).resolve().parent.parent
 
 
 def _require_unique(values: Iterable[str], what: str, field: str) -> None:

@@ -28,12 +28,14 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import llm
+from .errors import GradeError
 from .evidence import verify_quotes
 from .framework import Framework, LevelProfile, Rubric
 from .grader_offline import grade_step as grade_step_offline
 from .injection import PLACEHOLDER
+from .llm import Usage
 from .prompting import render
-from .report import OFFLINE_GRADER_LABEL, CriterionResult, Report, StepResult, Verdict
+from .results import MAX_SAMPLES, OFFLINE_GRADER_LABEL, CriterionResult, Report, StepResult, Verdict
 from .scoring import (
     NO_EVIDENCE_CAP,
     StepMaterial,
@@ -51,7 +53,8 @@ from .scoring import (
     verdict_for,
     weighted,
 )
-from .session import Session, Usage
+from .session import Session
+from .settings import ModelSettings
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +63,6 @@ OFFLINE_GRADER_VERSION = "offline-1"
 PROMPT_FILES = ("grader_system.md", "grader_step.md", "grader_reask.md", "grader_summary.md")
 MAX_REASKS = 2
 MAX_PARALLEL = 8
-MAX_SAMPLES = 5
 # Used unless the caller set max_tokens / temperature on the settings explicitly.
 GRADE_MAX_TOKENS = 1800
 SUMMARY_MAX_TOKENS = 600
@@ -68,10 +70,6 @@ MAX_ITEMS = 5
 MAX_ITEM_CHARS = 400
 
 Progress = Callable[[int, str], None]
-
-
-class GradeError(Exception):
-    """A step's grade could not be obtained; ``str(err)`` is safe to show."""
 
 
 # --- what the model must return ------------------------------------------------
@@ -191,7 +189,7 @@ def _shape(rubric: Rubric) -> str:
 # --- settings and versions ---------------------------------------------------------
 
 
-def grading_settings(settings: llm.ModelSettings, samples: int, max_tokens: int) -> llm.ModelSettings:
+def grading_settings(settings: ModelSettings, samples: int, max_tokens: int) -> ModelSettings:
     """Deterministic for one sample, varied for several; room for a long JSON reply.
     Values the caller set explicitly on ``settings`` win."""
     update: dict[str, Any] = {}
@@ -215,7 +213,7 @@ def prompt_version(fw: Framework) -> str:
 T = TypeVar("T")
 
 
-def _formats(settings: llm.ModelSettings, schema: dict[str, Any], name: str) -> list[dict[str, Any] | None]:
+def _formats(settings: ModelSettings, schema: dict[str, Any], name: str) -> list[dict[str, Any] | None]:
     """Structured output first; if the provider refuses it, JSON mode; then plain prompting."""
     ladder: list[dict[str, Any] | None] = [
         llm.response_format_for(settings, schema, name),
@@ -241,7 +239,7 @@ def _short(exc: Exception) -> str:
 
 def ask_json(
     messages: list[dict[str, str]],
-    settings: llm.ModelSettings,
+    settings: ModelSettings,
     schema: dict[str, Any],
     name: str,
     parse: Callable[[Any], T],
@@ -323,7 +321,7 @@ def grade_step_once(
     fw: Framework,
     session: Session,
     material: StepMaterial,
-    settings: llm.ModelSettings,
+    settings: ModelSettings,
     usage: Usage,
     sleep: Callable[[float], None] = time.sleep,
 ) -> StepGrade:
@@ -448,7 +446,7 @@ def summarise(
     session: Session,
     steps: list[StepResult],
     overall: float,
-    settings: llm.ModelSettings | None,
+    settings: ModelSettings | None,
     usage: Usage,
     sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[Verdict, str, list[str], str | None]:
@@ -529,7 +527,7 @@ def _grade_with_model(
     fw: Framework,
     session: Session,
     todo: dict[int, StepMaterial],
-    settings: llm.ModelSettings,
+    settings: ModelSettings,
     samples: int,
     on_progress: Progress | None,
     max_parallel: int,
@@ -580,7 +578,7 @@ def _grade_with_model(
 def grade_session(
     fw: Framework,
     session: Session,
-    settings: llm.ModelSettings | None,
+    settings: ModelSettings | None,
     *,
     samples: int = 1,
     on_progress: Progress | None = None,

@@ -23,7 +23,7 @@ from functools import lru_cache
 from .evidence import normalise
 from .framework import Criterion, Framework, Rubric
 from .injection import PLACEHOLDER
-from .report import CriterionResult, StepResult
+from .results import CriterionResult, StepResult
 from .scoring import StepMaterial, capped_step_score, matches, red_flags, weighted
 from .session import Session
 

@@ -11,102 +11,42 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import os
 import random
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict
 
-from .session import Usage, is_offline_model
+from .errors import LLMError
+from .llm_errors import describe
+from .settings import ModelSettings
 from .tokens import configure_offline_env, count_message_tokens, count_tokens
 
 log = logging.getLogger(__name__)
 
 Message = dict[str, str]
-StructuredMode = Literal["auto", "json_schema", "json_object", "none"]
-
-LOCAL_PREFIXES = ("ollama/", "ollama_chat/", "hosted_vllm/", "lm_studio/", "llamafile/")
 
 
-class ModelSettings(BaseModel):
-    """How to reach a model. The key is a SecretStr and is excluded from dumps."""
+class Usage(BaseModel):
+    """Tokens and cost of model calls, summed per session."""
 
     model_config = ConfigDict(extra="forbid")
 
-    model: str = "offline"
-    api_base: str | None = None
-    api_key: SecretStr | None = Field(default=None, exclude=True, repr=False)
-    timeout: float = Field(default=60.0, gt=0)
-    max_retries: int = Field(default=2, ge=0, le=10)
-    # Seconds before the first retry; doubled each time, with jitter.
-    backoff: float = Field(default=1.0, ge=0)
-    fallback_model: str | None = None
-    temperature: float = 0.4
-    max_tokens: int = 600
-    structured: StructuredMode = "auto"
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    calls: int = 0
+
+    def add(self, other: Usage) -> None:
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.cost_usd += other.cost_usd
+        self.calls += other.calls
 
     @property
-    def offline(self) -> bool:
-        return is_offline_model(self.model)
-
-    @property
-    def is_local(self) -> bool:
-        return bool(self.api_base) or self.model.startswith(LOCAL_PREFIXES)
-
-    def where(self) -> str:
-        return f"{self.model} at {self.api_base}" if self.api_base else self.model
-
-    def with_model(self, model: str) -> ModelSettings:
-        return self.model_copy(update={"model": model})
-
-    def secret(self) -> str | None:
-        return self.api_key.get_secret_value() if self.api_key else None
-
-
-def settings_from_env(
-    model: str | None = None, api_base: str | None = None, *, env: dict[str, str] | None = None
-) -> ModelSettings:
-    """Model settings from arguments, then INTERVIEWER_* variables."""
-    env = dict(os.environ) if env is None else env
-    chosen = model or env.get("INTERVIEWER_MODEL") or "offline"
-    key = env.get("INTERVIEWER_API_KEY")
-    try:
-        return ModelSettings(
-            model=chosen,
-            api_base=api_base or env.get("INTERVIEWER_API_BASE") or None,
-            api_key=SecretStr(key) if key else None,
-            timeout=_env_number(env, "INTERVIEWER_TIMEOUT", 60.0),
-            max_retries=int(_env_number(env, "INTERVIEWER_RETRIES", 2)),
-            fallback_model=env.get("INTERVIEWER_FALLBACK_MODEL") or None,
-        )
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise SettingsError(f"Bad model setting: {problems}") from None
-
-
-class SettingsError(ValueError):
-    """A model setting from the environment is unusable; safe to show."""
-
-
-def _env_number(env: dict[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or not raw.strip():
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
-
-
-class LLMError(Exception):
-    """A model call failed; ``str(err)`` is safe to show a user."""
-
-    def __init__(self, message: str, *, retryable: bool = False, kind: str = "error") -> None:
-        super().__init__(message)
-        self.retryable = retryable
-        self.kind = kind
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
 
 
 class Completion(BaseModel):
@@ -129,45 +69,6 @@ def _litellm() -> Any:
         litellm.telemetry = False
         _litellm_module = litellm
     return _litellm_module
-
-
-def _scrub(text: str, settings: ModelSettings) -> str:
-    secret = settings.secret()
-    if secret and len(secret) >= 4:
-        text = text.replace(secret, "[redacted]")
-    return text
-
-
-def _describe(exc: Exception, settings: ModelSettings) -> LLMError:
-    """Turn any provider exception into a short message naming server and cause."""
-    name = type(exc).__name__
-    raw = " ".join(str(exc).split())
-    # litellm prefixes messages with "litellm.X: XException - "; keep the tail.
-    if " - " in raw:
-        raw = raw.split(" - ", 1)[1]
-    raw = _scrub(raw, settings)[:300]
-    where = settings.where()
-    status = getattr(exc, "status_code", None)
-    if "Timeout" in name or "timed out" in raw.lower():
-        return LLMError(
-            f"The model {where} did not answer within {settings.timeout:g} s.", retryable=True, kind="timeout"
-        )
-    if "RateLimit" in name or status == 429:
-        return LLMError(f"The model {where} is rate limited (HTTP 429): {raw}", retryable=True, kind="rate_limit")
-    if "Authentication" in name or status in (401, 403):
-        return LLMError(
-            f"The model {where} rejected the API key (HTTP {status or 401}). Check INTERVIEWER_API_KEY or the provider's key variable.",
-            kind="auth",
-        )
-    if "NotFound" in name or status == 404:
-        return LLMError(f"The model {where} was not found (HTTP 404): {raw}", kind="not_found")
-    if "Connection" in name or "connect" in raw.lower():
-        return LLMError(f"Could not reach the model server for {where}: {raw}", retryable=True, kind="connection")
-    if status is not None and int(status) >= 500:
-        return LLMError(f"The model server for {where} failed (HTTP {status}): {raw}", retryable=True, kind="server")
-    if "BadRequest" in name or status == 400:
-        return LLMError(f"The model {where} refused the request (HTTP 400): {raw}", kind="bad_request")
-    return LLMError(f"The model call to {where} failed ({name}): {raw}", retryable=True)
 
 
 def _kwargs(settings: ModelSettings, messages: list[Message], **extra: Any) -> dict[str, Any]:
@@ -205,6 +106,18 @@ def _usage_of(response: Any, messages: list[Message], text: str) -> Usage:
     return Usage(prompt_tokens=int(prompt), completion_tokens=int(completion), cost_usd=_cost(response), calls=1)
 
 
+# A server's Retry-After is honoured up to this many seconds per wait.
+MAX_RETRY_AFTER = 30.0
+
+
+def backoff_delay(base: float, attempt: int, retry_after: float | None = None) -> float:
+    """Seconds before retry ``attempt`` (0-based): the server's Retry-After when
+    it gave one (capped), else exponential backoff with jitter."""
+    if retry_after is not None and retry_after >= 0:
+        return min(retry_after, MAX_RETRY_AFTER)
+    return base * (2**attempt) * (0.5 + random.random() / 2)
+
+
 def _with_retries(
     settings: ModelSettings, attempt: Callable[[ModelSettings], Any], sleep: Callable[[float], None]
 ) -> Any:
@@ -218,12 +131,12 @@ def _with_retries(
             except LLMError as err:
                 error = err
             except Exception as exc:  # provider exceptions vary; classify them
-                error = _describe(exc, current)
+                error = describe(exc, current)
             log.warning("model call failed (attempt %d): %s", n + 1, error)
             first_error = first_error or error
             if not error.retryable or n == current.max_retries:
                 break
-            sleep(current.backoff * (2**n) * (0.5 + random.random() / 2))
+            sleep(backoff_delay(current.backoff, n, error.retry_after))
     assert first_error is not None
     raise first_error
 
@@ -278,7 +191,7 @@ class Stream:
                     self.partial += text
                     yield text
         except Exception as exc:
-            raise _describe(exc, current) from None
+            raise describe(exc, current) from None
         response = None
         try:
             response = _litellm().stream_chunk_builder(chunks, messages=self.messages)

@@ -15,7 +15,8 @@ from typing import Any
 
 import jinja2
 
-from .framework import ContentError, default_root
+from .errors import ContentError
+from .framework import default_root
 from .session import Turn
 from .tokens import count_tokens, truncate_to_tokens
 

@@ -1,173 +1,27 @@
-"""The feedback report: one pydantic model and its renderers.
+"""The report as people read it: shared wording, the score colour scale, and Markdown.
 
-``Report`` is what the grader produces and what the store keeps (as JSON).
-Markdown and JSON renderers live here; HTML and PDF are in their own modules
-(:mod:`interviewer.report_html`, :mod:`interviewer.report_pdf`) and are
-imported only when asked for. :func:`score_trends` turns stored reports into
-per-step score series for a history chart.
+HTML (:mod:`interviewer.report_html`) and PDF (:mod:`interviewer.report_pdf`)
+reuse the wording here, so the three formats say the same things;
+:mod:`interviewer.export` picks a renderer by format name.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
-from datetime import datetime
-from typing import Any, Literal, Protocol
+from .llm import Usage
+from .results import OFFLINE_GRADER_LABEL, Report, StepResult
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from .framework import STEP_COUNT
-from .session import Usage, utcnow
-
-SCHEMA_VERSION = 1
-REPORT_KIND = "interviewer-report"
-OFFLINE_GRADER_LABEL = "Offline grader — rule-based, no model was called"
-
-StepStatus = Literal["graded", "offline", "not graded", "not covered"]
-Verdict = Literal["strong hire", "hire", "lean hire", "lean no hire", "no hire"]
-VERDICTS: tuple[Verdict, ...] = ("no hire", "lean no hire", "lean hire", "hire", "strong hire")
-InjectionKind = Literal["instruction", "role", "evaluation", "delimiter"]
-# A spread of sample scores above this is flagged as an unstable grade.
-UNSTABLE_SPREAD = 1.0
+# Score colours, 1 (red) to 5 (green), shared by the HTML chart and the PDF.
+BAR_COLOURS = {1: "#c0392b", 2: "#e67e22", 3: "#d4ac0d", 4: "#27ae60", 5: "#1e8449"}
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class CriterionResult(_Model):
-    id: str
-    name: str
-    weight: float
-    score: float = Field(ge=1, le=5)
-    reasoning: str = ""
-    evidence: list[str] = Field(default_factory=list)
-    # No quote survived verification: the score was capped.
-    no_evidence: bool = False
-    # The grader's own score before any cap (mean over samples).
-    raw_score: float | None = None
-    spread: float = 0.0
-
-
-class RedFlagHit(_Model):
-    id: str
-    description: str
-    cap: int
-
-
-class InjectionFlag(_Model):
-    step: int
-    kind: InjectionKind
-    excerpt: str
-
-
-class StepResult(_Model):
-    step: int = Field(ge=1, le=STEP_COUNT)
-    title: str
-    status: StepStatus
-    score: float | None = Field(default=None, ge=1, le=5)
-    # Why a step is "not graded" or "not covered".
-    reason: str | None = None
-    criteria: list[CriterionResult] = Field(default_factory=list)
-    strengths: list[str] = Field(default_factory=list)
-    gaps: list[str] = Field(default_factory=list)
-    # What a strong answer would have covered at this step.
-    strong_answer: list[str] = Field(default_factory=list)
-    red_flags: list[RedFlagHit] = Field(default_factory=list)
-    dropped_quotes: int = 0
-    injections: list[InjectionFlag] = Field(default_factory=list)
-    hints: int = 0
-    samples: int = 1
-    # max - min of the step score across samples.
-    spread: float = 0.0
-    rubric_version: str = ""
-
-    @property
-    def unstable(self) -> bool:
-        return self.spread > UNSTABLE_SPREAD
-
-    @property
-    def scored(self) -> bool:
-        return self.score is not None
-
-
-class TranscriptLine(_Model):
-    role: Literal["interviewer", "candidate"]
-    step: int
-    text: str
-    hint: bool = False
-    kind: str = "answer"
-
-
-class Report(_Model):
-    schema_version: int = SCHEMA_VERSION
-    kind: Literal["interviewer-report"] = REPORT_KIND
-    created_at: datetime = Field(default_factory=utcnow)
-    session_id: str | None = None
-    problem_id: str
-    problem_title: str
-    level: str
-    offline: bool
-    grader: str
-    grader_label: str
-    interviewer_model: str
-    samples: int = 1
-    prompt_version: str
-    rubric_versions: dict[int, str]
-    overall_score: float | None = Field(default=None, ge=1, le=5)
-    verdict: Verdict | None = None
-    summary: str = ""
-    practice: list[str] = Field(default_factory=list)
-    steps: list[StepResult]
-    injections: list[InjectionFlag] = Field(default_factory=list)
-    dropped_quotes: int = 0
-    notes: list[str] = Field(default_factory=list)
-    grading_usage: Usage = Field(default_factory=Usage)
-    interview_usage: Usage = Field(default_factory=Usage)
-    transcript: list[TranscriptLine] = Field(default_factory=list)
-
-    def step(self, number: int) -> StepResult:
-        for s in self.steps:
-            if s.step == number:
-                return s
-        raise KeyError(number)
-
-
-class ReportError(ValueError):
-    """Text that is not a report this version can read; the message says why."""
+def colour(score: float | None) -> str:
+    if score is None:
+        return "#aab2bd"
+    return BAR_COLOURS[min(5, max(1, round(score)))]
 
 
 def fmt_score(score: float | None) -> str:
     return "–" if score is None else f"{score:.1f}"
-
-
-# --- JSON ---------------------------------------------------------------------
-
-
-def render_json(report: Report) -> str:
-    return report.model_dump_json(indent=2) + "\n"
-
-
-def load_report(json_text: str | bytes | dict[str, Any]) -> Report:
-    """A Report from :func:`render_json` output (or its parsed dict)."""
-    if isinstance(json_text, dict):
-        data: Any = json_text
-    else:
-        try:
-            data = json.loads(json_text)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ReportError(f"not JSON: {exc}") from None
-    if not isinstance(data, dict) or data.get("kind") != REPORT_KIND:
-        raise ReportError('not an interviewer report (no "kind": "interviewer-report")')
-    version = data.get("schema_version")
-    if not isinstance(version, int) or version > SCHEMA_VERSION:
-        raise ReportError(f"report schema version {version!r} is not supported (this version reads {SCHEMA_VERSION})")
-    try:
-        return Report.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ReportError(f"invalid report: field '{where}': {first['msg']}") from None
 
 
 # --- Markdown -----------------------------------------------------------------
@@ -326,75 +180,3 @@ def usage_line(usage: Usage) -> str:
         f"{usage.calls} model call(s), {usage.prompt_tokens:,} prompt + {usage.completion_tokens:,} completion tokens, "
         f"${usage.cost_usd:.4f}"
     )
-
-
-# --- other formats (imported lazily) ----------------------------------------------
-
-
-def render_html(report: Report) -> str:
-    from .report_html import render_html as _render
-
-    return _render(report)
-
-
-def render_pdf(report: Report) -> bytes:
-    from .report_pdf import render_pdf as _render
-
-    return _render(report)
-
-
-FORMATS = ("md", "html", "json", "pdf")
-
-
-def render(report: Report, fmt: str) -> str | bytes:
-    if fmt == "md":
-        return render_markdown(report)
-    if fmt == "html":
-        return render_html(report)
-    if fmt == "json":
-        return render_json(report)
-    if fmt == "pdf":
-        return render_pdf(report)
-    raise ValueError(f"unknown format {fmt!r}; choose from {', '.join(FORMATS)}")
-
-
-# --- history ------------------------------------------------------------------------
-
-
-class _Stored(Protocol):
-    created_at: datetime
-    data: dict[str, object]
-
-
-def _reports(stored: Iterable[_Stored | Report]) -> list[tuple[datetime, Report]]:
-    out = []
-    for item in stored:
-        if isinstance(item, Report):
-            out.append((item.created_at, item))
-            continue
-        try:
-            out.append((item.created_at, load_report(dict(item.data))))
-        except ReportError:
-            continue  # a report from an older or foreign version: leave it out of the chart
-    out.sort(key=lambda pair: pair[0])
-    return out
-
-
-def score_trends(stored_reports: Iterable[_Stored | Report]) -> dict[int, list[tuple[datetime, float]]]:
-    """Per-step score series over time, for a history chart.
-
-    Takes ``Store.list_reports()`` (or Report objects). Every step 1-7 is a
-    key; steps not covered or not graded in a report contribute no point.
-    Unreadable reports are skipped.
-    """
-    trends: dict[int, list[tuple[datetime, float]]] = {n: [] for n in range(1, STEP_COUNT + 1)}
-    for when, report in _reports(stored_reports):
-        for s in report.steps:
-            if s.score is not None and s.status in ("graded", "offline"):
-                trends[s.step].append((when, s.score))
-    return trends
-
-
-def overall_trend(stored_reports: Iterable[_Stored | Report]) -> list[tuple[datetime, float]]:
-    """The overall score over time (reports without one are skipped)."""
-    return [(when, r.overall_score) for when, r in _reports(stored_reports) if r.overall_score is not None]

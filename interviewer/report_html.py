@@ -15,19 +15,10 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from .report import (
-    OFFLINE_GRADER_LABEL,
-    Report,
-    StepResult,
-    fmt_score,
-    header_lines,
-    status_text,
-    step_line,
-    usage_line,
-)
+from .report import colour, fmt_score, header_lines, status_text, step_line, usage_line
+from .results import OFFLINE_GRADER_LABEL, Report, StepResult
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-BAR_COLOURS = {1: "#c0392b", 2: "#e67e22", 3: "#d4ac0d", 4: "#27ae60", 5: "#1e8449"}
 
 
 @lru_cache(maxsize=1)
@@ -39,12 +30,6 @@ def _env() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-
-
-def colour(score: float | None) -> str:
-    if score is None:
-        return "#aab2bd"
-    return BAR_COLOURS[min(5, max(1, round(score)))]
 
 
 def score_chart_svg(steps: list[StepResult], width: int = 640) -> str:

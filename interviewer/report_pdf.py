@@ -12,8 +12,8 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from .report import OFFLINE_GRADER_LABEL, Report, StepResult, fmt_score, header_lines, step_line, usage_line
-from .report_html import colour
+from .report import colour, fmt_score, header_lines, step_line, usage_line
+from .results import OFFLINE_GRADER_LABEL, Report, StepResult
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVu"

@@ -15,7 +15,7 @@ from functools import lru_cache
 from .evidence import haystack, normalise
 from .framework import STEP_COUNT, Framework, Rubric
 from .injection import PLACEHOLDER, find_injections, redact
-from .report import VERDICTS, CriterionResult, InjectionFlag, RedFlagHit, StepResult, TranscriptLine, Verdict
+from .results import VERDICTS, CriterionResult, InjectionFlag, RedFlagHit, StepResult, TranscriptLine, Verdict
 from .session import Session, Turn
 
 NO_EVIDENCE_CAP = 2

@@ -15,6 +15,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .framework import STEP_COUNT, Framework, Level, Problem
+from .llm import Usage
+from .settings import is_offline_model
 
 Role = Literal["interviewer", "candidate"]
 # What a turn is, so reports and the UI can mark hints and transitions.
@@ -49,25 +51,6 @@ class Turn(BaseModel):
     offline: bool = False
     # The interviewer judged the step covered; the tracker weighs this next turn.
     proposes_next: bool = False
-
-
-class Usage(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float = 0.0
-    calls: int = 0
-
-    def add(self, other: Usage) -> None:
-        self.prompt_tokens += other.prompt_tokens
-        self.completion_tokens += other.completion_tokens
-        self.cost_usd += other.cost_usd
-        self.calls += other.calls
-
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
 
 
 class Session(BaseModel):
@@ -114,10 +97,6 @@ class Session(BaseModel):
         """The last turn is the candidate's: the interviewer still owes a reply
         (a model error or a crash happened after the turn was saved)."""
         return bool(self.turns) and self.turns[-1].role == "candidate" and not self.ended
-
-
-def is_offline_model(model: str | None) -> bool:
-    return not model or model.strip().lower() in {"offline", "none"}
 
 
 # --- time keeping (pure) ---------------------------------------------------

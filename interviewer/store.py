@@ -9,7 +9,6 @@ functions recorded in the ``migrations`` table.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,7 +17,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from .errors import NotFoundError, StoreError
 from .session import Session, Turn, utcnow
+from .settings import default_data_dir
 
 DB_NAME = "interviewer.db"
 
@@ -68,18 +69,6 @@ def m002_reports(db: sqlite3.Connection) -> None:
         )"""
     )
     db.execute("CREATE INDEX reports_session ON reports(session_id, created_at)")
-
-
-def default_data_dir() -> Path:
-    env = os.environ.get("INTERVIEWER_DATA_DIR")
-    if env:
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "interviewer"
-
-
-class StoreError(Exception):
-    """The store cannot be opened or a record is unreadable; safe to show."""
 
 
 class SessionSummary(BaseModel):
@@ -189,7 +178,7 @@ class Store:
     def load(self, session_id: str) -> Session:
         row = self.db.execute("SELECT data FROM sessions WHERE id=?", (session_id,)).fetchone()
         if row is None:
-            raise KeyError(session_id)
+            raise NotFoundError(f"No saved interview has the id {session_id!r}.")
         turns = [r[0] for r in self.db.execute("SELECT data FROM turns WHERE session_id=? ORDER BY idx", (session_id,))]
         try:
             data = json.loads(row[0])

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from .errors import TranscriptError
 from .framework import LEVELS, STEP_COUNT, Framework, Level, custom_problem
 from .session import Session, Turn, utcnow
 
@@ -37,10 +38,6 @@ _MARKER_LINE = re.compile(
     re.IGNORECASE,
 )
 _BANNER = re.compile(r"\bstep\s+([1-7])\s+of\s+7\b", re.IGNORECASE)
-
-
-class TranscriptError(ValueError):
-    """The text is not a usable transcript; the message says why."""
 
 
 def _marker(line: str) -> int | None:

@@ -7,7 +7,6 @@ answer. Keeping the rules here lets them be unit-tested without a browser.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -16,13 +15,14 @@ from typing import Any, Literal
 
 from pydantic import SecretStr
 
-from . import llm
 from .agent import HINT_TEXT, NEXT_TEXT, Interviewer, Reply, clean_message
+from .errors import InputError
 from .framework import LEVELS, STEP_COUNT, Framework, Level, Problem, custom_problem
 from .offline import OFFLINE_LABEL
 from .planner import COVERAGE_TO_ADVANCE, coverage
-from .session import Session, Turn, clock, format_duration, is_offline_model, utcnow
-from .store import SessionSummary, StoredReport
+from .session import Session, Turn, clock, format_duration, utcnow
+from .settings import API_BASE, API_KEY, GRADER_MODEL, MODEL, OFFLINE, ModelSettings, is_offline_model, load_settings
+from .store import SessionSummary
 
 # --- pages and the URL --------------------------------------------------------
 
@@ -81,24 +81,6 @@ def params_for(page: Page, session_id: str | None = None) -> dict[str, str]:
 
 # --- model settings -------------------------------------------------------------
 
-# Keys read from st.secrets as if they were environment variables.
-SECRET_KEYS = (
-    "INTERVIEWER_MODEL",
-    "INTERVIEWER_API_BASE",
-    "INTERVIEWER_API_KEY",
-    "INTERVIEWER_GRADER_MODEL",
-    "INTERVIEWER_TIMEOUT",
-    "INTERVIEWER_RETRIES",
-    "INTERVIEWER_FALLBACK_MODEL",
-)
-
-
-def config_env(environ: Mapping[str, str], secrets: Mapping[str, object]) -> dict[str, str]:
-    """INTERVIEWER_* settings: ``st.secrets`` first, the environment overrides."""
-    merged = {k: str(v) for k, v in secrets.items() if k in SECRET_KEYS and isinstance(v, str | int | float)}
-    merged.update({k: v for k, v in environ.items() if k.startswith("INTERVIEWER_")})
-    return merged
-
 
 @dataclass(frozen=True)
 class ModelChoice:
@@ -113,43 +95,38 @@ class ModelChoice:
 def default_choice(env: Mapping[str, str]) -> ModelChoice:
     """Sidebar defaults from INTERVIEWER_* settings. The key is never copied
     into a widget (that would send it to the browser)."""
-    model = env.get("INTERVIEWER_MODEL", "").strip()
+    model = env.get(MODEL, "").strip()
     return ModelChoice(
         model="" if is_offline_model(model) else model,
-        grader_model=env.get("INTERVIEWER_GRADER_MODEL", "").strip(),
-        api_base=env.get("INTERVIEWER_API_BASE", "").strip(),
+        grader_model=env.get(GRADER_MODEL, "").strip(),
+        api_base=env.get(API_BASE, "").strip(),
     )
 
 
 def _key(choice_key: str, env: Mapping[str, str]) -> SecretStr | None:
-    key = choice_key.strip() or env.get("INTERVIEWER_API_KEY", "").strip()
+    key = choice_key.strip() or env.get(API_KEY, "").strip()
     return SecretStr(key) if key else None
 
 
-def interviewer_settings(choice: ModelChoice, env: Mapping[str, str]) -> llm.ModelSettings:
+def interviewer_settings(choice: ModelChoice, env: Mapping[str, str]) -> ModelSettings:
     """Settings for a new interview: the sidebar's values over INTERVIEWER_* ones
     (timeout, retries and fallback only come from the environment)."""
-    base = llm.settings_from_env(env={k: v for k, v in env.items() if k != "INTERVIEWER_API_KEY"})
-    return base.model_copy(
-        update={
-            "model": choice.model.strip() or "offline",
-            "api_base": choice.api_base.strip() or None,
-            "api_key": _key(choice.api_key, env),
-        }
-    )
+    model = choice.model.strip() or OFFLINE
+    settings = load_settings(env).model_settings(model, api_key=_key(choice.api_key, env))
+    return settings.model_copy(update={"api_base": None if settings.offline else choice.api_base.strip() or None})
 
 
 def grader_model(choice: ModelChoice) -> str:
     return choice.grader_model.strip() or choice.model.strip() or "offline"
 
 
-def session_settings(session: Session, api_key: str, env: Mapping[str, str]) -> llm.ModelSettings:
+def session_settings(session: Session, api_key: str, env: Mapping[str, str]) -> ModelSettings:
     """Settings to continue ``session``: its own model and server, today's key."""
-    base = llm.settings_from_env(env={k: v for k, v in env.items() if k != "INTERVIEWER_API_KEY"})
-    return base.model_copy(update={"model": session.model, "api_base": session.api_base, "api_key": _key(api_key, env)})
+    settings = load_settings(env).model_settings(session.model, api_key=_key(api_key, env))
+    return settings.model_copy(update={"api_base": session.api_base})
 
 
-def grading_settings(session: Session, api_key: str, env: Mapping[str, str]) -> llm.ModelSettings | None:
+def grading_settings(session: Session, api_key: str, env: Mapping[str, str]) -> ModelSettings | None:
     """The grader's settings, or None for offline grading."""
     model = session.grader_model or session.model
     if is_offline_model(model):
@@ -169,22 +146,18 @@ def describe_models(interviewer: str, grader: str, api_base: str | None = None) 
 # --- starting an interview --------------------------------------------------------
 
 
-class StartError(ValueError):
-    """The start form is incomplete; the message says what is missing."""
-
-
 def choose_problem(fw: Framework, problem_id: str | None, custom_text: str | None, use_custom: bool) -> Problem:
     if use_custom:
         text = (custom_text or "").strip()
         if len(text) < 10:
-            raise StartError("Describe your own problem in a sentence or two (at least 10 characters).")
+            raise InputError("Describe your own problem in a sentence or two (at least 10 characters).")
         return custom_problem(text)
     if not problem_id:
-        raise StartError("Pick a problem from the bank.")
+        raise InputError("Pick a problem from the bank.")
     try:
         return fw.problem(problem_id)
     except KeyError:
-        raise StartError(f"Unknown problem {problem_id!r}.") from None
+        raise InputError(f"Unknown problem {problem_id!r}.") from None
 
 
 def new_session(
@@ -193,11 +166,11 @@ def new_session(
     problem: Problem,
     level: str,
     minutes: int,
-    settings: llm.ModelSettings,
+    settings: ModelSettings,
     grader: str | None = None,
 ) -> Session:
     if level not in LEVELS:
-        raise StartError(f"Unknown level {level!r}; choose one of {', '.join(LEVELS)}.")
+        raise InputError(f"Unknown level {level!r}; choose one of {', '.join(LEVELS)}.")
     lvl: Level = level  # type: ignore[assignment]
     return Session(
         problem=problem,
@@ -398,24 +371,6 @@ def split_mermaid(text: str) -> list[Segment]:
     return segments
 
 
-def transcript_markdown(fw: Framework, session: Session) -> str:
-    """A plain transcript (for download when no grader is installed)."""
-    lines = [
-        f"# {session.problem.title}",
-        "",
-        f"Session `{session.id}` · level {session.level} · {session.minutes} min · model {session.model}",
-        "",
-    ]
-    step = 0
-    for t in session.turns:
-        if t.step != step:
-            step = t.step
-            lines += [f"## Step {step} of {STEP_COUNT} — {fw.step(step).title}", ""]
-        who = "Interviewer" if t.role == "interviewer" else "Candidate"
-        lines += [f"**{who}:** {turn_markdown(t)}", ""]
-    return "\n".join(lines).rstrip() + "\n"
-
-
 # --- history ----------------------------------------------------------------
 
 
@@ -442,19 +397,6 @@ def session_label(s: SessionSummary) -> str:
     return f"{s.title} · {s.level} · {s.created_at:%Y-%m-%d %H:%M} · {status}{score}"
 
 
-def trend_points(reports: Iterable[StoredReport]) -> list[dict[str, object]]:
-    """Overall score per graded interview over time (the latest report of each),
-    as chart rows; used when the report module is not installed."""
-    latest: dict[str, StoredReport] = {}
-    for r in reports:
-        if r.overall_score is not None:
-            latest[r.session_id] = r
-    return [
-        {"graded": r.created_at, "series": "Overall", "score": r.overall_score}
-        for r in sorted(latest.values(), key=lambda r: (r.created_at, r.id))
-    ]
-
-
 def trend_rows(
     overall: Iterable[tuple[datetime, float]], per_step: Mapping[int, Iterable[tuple[datetime, float]]]
 ) -> list[dict[str, object]]:
@@ -466,12 +408,12 @@ def trend_rows(
     return rows
 
 
-# (label, function in interviewer.report, file extension, MIME type)
-REPORT_DOWNLOADS: tuple[tuple[str, str, str, str], ...] = (
-    ("Markdown", "render_markdown", "md", "text/markdown"),
-    ("HTML", "render_html", "html", "text/html"),
-    ("JSON", "render_json", "json", "application/json"),
-    ("PDF", "render_pdf", "pdf", "application/pdf"),
+# (label, format for interviewer.export.render and file extension, MIME type)
+REPORT_DOWNLOADS: tuple[tuple[str, str, str], ...] = (
+    ("Markdown", "md", "text/markdown"),
+    ("HTML", "html", "text/html"),
+    ("JSON", "json", "application/json"),
+    ("PDF", "pdf", "application/pdf"),
 )
 
 
@@ -481,11 +423,6 @@ def report_step_rows(steps: Iterable[Any]) -> list[dict[str, object]]:
         {"step": s.step, "title": s.title, "score": None if s.score is None else round(s.score, 1), "status": s.status}
         for s in steps
     ]
-
-
-def grading_available() -> bool:
-    """True once interviewer.grader and interviewer.report exist."""
-    return all(importlib.util.find_spec(f"interviewer.{m}") is not None for m in ("grader", "report"))
 
 
 def report_filename(session: Session, ext: str) -> str:

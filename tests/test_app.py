@@ -138,22 +138,6 @@ def test_offline_interview_answer_hint_next_and_end(data_dir: Path) -> None:
     assert stored.data["steps"][0]["hints"] == 1  # type: ignore[index]
 
 
-def test_report_page_placeholder_without_a_grader(
-    monkeypatch: pytest.MonkeyPatch, data_dir: Path, fw: Framework
-) -> None:
-    monkeypatch.setattr(ws, "grading_available", lambda: False)
-    store = Store(data_dir)
-    session = Session(problem=fw.problem("email-composer"))
-    it = Interviewer(fw, session, store=store)
-    it.open().consume()
-    it.end()
-    at = ok(new_app(session=session.id).run())
-    assert at.title[0].value.startswith("Report")
-    assert any("Grading is not available" in i.value for i in at.info)
-    assert [d.label for d in at.get("download_button")] == ["Download transcript (Markdown)"]
-    assert store.latest_report(session.id) is None
-
-
 def test_empty_input_is_ignored_and_too_long_is_refused(data_dir: Path) -> None:
     at = start(new_app())
     before = only_session(data_dir).turns

@@ -22,7 +22,7 @@ from helpers import run_interviewer
 
 from interviewer.cli import main
 from interviewer.framework import Framework
-from interviewer.report import load_report
+from interviewer.results import load_report
 from interviewer.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -24,9 +24,11 @@ from interviewer.evidence import haystack, quote_found, verify_quotes
 from interviewer.framework import Framework
 from interviewer.grader import MAX_REASKS, StepGrade, grade_session, step_grade_schema
 from interviewer.injection import PLACEHOLDER, find_injections, redact
-from interviewer.llm import ModelSettings
-from interviewer.report import render_html, render_json, render_markdown
+from interviewer.report import render_markdown
+from interviewer.report_html import render_html
+from interviewer.results import render_json
 from interviewer.session import Session
+from interviewer.settings import ModelSettings
 
 
 def honest(fw: Framework, session: Session, score: int = 3) -> Any:

@@ -12,9 +12,8 @@ from grading_support import fixture_session
 
 from interviewer.framework import Framework
 from interviewer.grader import StepGrade, combine, grade_step_once, step_grade_schema
-from interviewer.llm import ModelSettings, response_format_for
+from interviewer.llm import ModelSettings, Usage, response_format_for
 from interviewer.scoring import step_material
-from interviewer.session import Usage
 
 pytestmark = pytest.mark.localmodel
 

@@ -11,9 +11,11 @@ from grading_support import fixture_session, with_injection
 from interviewer.framework import Framework
 from interviewer.grader import grade_session
 from interviewer.grader_offline import analyse
-from interviewer.llm import ModelSettings
-from interviewer.report import OFFLINE_GRADER_LABEL, Report, render_html, render_markdown
+from interviewer.report import render_markdown
+from interviewer.report_html import render_html
+from interviewer.results import OFFLINE_GRADER_LABEL, Report
 from interviewer.session import Session
+from interviewer.settings import ModelSettings
 
 
 @pytest.fixture(scope="module")

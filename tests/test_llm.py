@@ -109,15 +109,6 @@ def test_extract_json_from_prose_and_fences() -> None:
         llm.extract_json("no json here")
 
 
-def test_settings_from_env_and_offline_default() -> None:
-    assert llm.settings_from_env(env={}).offline
-    s = llm.settings_from_env(
-        env={"INTERVIEWER_MODEL": "ollama/llama3.1", "INTERVIEWER_API_BASE": "http://127.0.0.1:11434"}
-    )
-    assert s.model == "ollama/llama3.1" and s.api_base == "http://127.0.0.1:11434" and not s.offline
-    assert llm.settings_from_env("openai/x", env={"INTERVIEWER_MODEL": "other"}).model == "openai/x"
-
-
 @pytest.mark.parametrize(
     "chunks",
     [["Good.", " [[NEXT]]"], ["Good. [[NE", "XT]]"], ["Good. [", "[", "N", "E", "X", "T", "]", "]"]],
@@ -150,10 +141,3 @@ def test_scripted_server_proves_overlap_without_timing(fake_llm, model_settings)
     with ThreadPoolExecutor(3) as pool:
         results = list(pool.map(lambda _: llm.complete(HELLO, model_settings).text, range(3)))
     assert results == ["ok"] * 3 and fake_llm.max_in_flight == 3
-
-
-@pytest.mark.parametrize(("var", "value"), [("INTERVIEWER_TIMEOUT", "soon"), ("INTERVIEWER_RETRIES", "-1")])
-def test_bad_numeric_setting_names_the_variable(var: str, value: str) -> None:
-    with pytest.raises(llm.SettingsError) as err:
-        llm.settings_from_env(env={"INTERVIEWER_MODEL": "openai/x", var: value})
-    assert (var in str(err.value)) or ("max_retries" in str(err.value))

@@ -13,23 +13,17 @@ from pathlib import Path
 import pytest
 from grading_support import fixture_session
 
+from interviewer.errors import ReportError
+from interviewer.export import render
 from interviewer.framework import Framework
 from interviewer.grader import grade_session
-from interviewer.report import (
-    SCHEMA_VERSION,
-    Report,
-    ReportError,
-    load_report,
-    overall_trend,
-    render,
-    render_html,
-    render_json,
-    render_markdown,
-    render_pdf,
-    score_trends,
-)
+from interviewer.report import render_markdown
+from interviewer.report_html import render_html
+from interviewer.report_pdf import render_pdf
+from interviewer.results import SCHEMA_VERSION, Report, load_report, render_json
 from interviewer.session import Session
 from interviewer.store import Store
+from interviewer.trends import overall_trend, score_trends
 
 SCRIPT = "<script>alert('pwned')</script>"
 NON_LATIN = "Задержка p95 — 100 мс; λόγος και μέτρηση"

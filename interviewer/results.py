@@ -1,0 +1,163 @@
+"""What grading produces: the report and its parts, as pydantic models.
+
+``Report`` is what the graders return, what the store keeps (as JSON) and
+what the renderers in :mod:`interviewer.report` and friends draw. It lives in
+the grading layer so graders never import a presentation module.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ReportError
+from .framework import STEP_COUNT
+from .llm import Usage
+from .session import utcnow
+
+SCHEMA_VERSION = 1
+REPORT_KIND = "interviewer-report"
+OFFLINE_GRADER_LABEL = "Offline grader — rule-based, no model was called"
+
+StepStatus = Literal["graded", "offline", "not graded", "not covered"]
+Verdict = Literal["strong hire", "hire", "lean hire", "lean no hire", "no hire"]
+VERDICTS: tuple[Verdict, ...] = ("no hire", "lean no hire", "lean hire", "hire", "strong hire")
+InjectionKind = Literal["instruction", "role", "evaluation", "delimiter"]
+# Grading each step more than this many times costs more than it tells.
+MAX_SAMPLES = 5
+# A spread of sample scores above this is flagged as an unstable grade.
+UNSTABLE_SPREAD = 1.0
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CriterionResult(_Model):
+    id: str
+    name: str
+    weight: float
+    score: float = Field(ge=1, le=5)
+    reasoning: str = ""
+    evidence: list[str] = Field(default_factory=list)
+    # No quote survived verification: the score was capped.
+    no_evidence: bool = False
+    # The grader's own score before any cap (mean over samples).
+    raw_score: float | None = None
+    spread: float = 0.0
+
+
+class RedFlagHit(_Model):
+    id: str
+    description: str
+    cap: int
+
+
+class InjectionFlag(_Model):
+    step: int
+    kind: InjectionKind
+    excerpt: str
+
+
+class StepResult(_Model):
+    step: int = Field(ge=1, le=STEP_COUNT)
+    title: str
+    status: StepStatus
+    score: float | None = Field(default=None, ge=1, le=5)
+    # Why a step is "not graded" or "not covered".
+    reason: str | None = None
+    criteria: list[CriterionResult] = Field(default_factory=list)
+    strengths: list[str] = Field(default_factory=list)
+    gaps: list[str] = Field(default_factory=list)
+    # What a strong answer would have covered at this step.
+    strong_answer: list[str] = Field(default_factory=list)
+    red_flags: list[RedFlagHit] = Field(default_factory=list)
+    dropped_quotes: int = 0
+    injections: list[InjectionFlag] = Field(default_factory=list)
+    hints: int = 0
+    samples: int = 1
+    # max - min of the step score across samples.
+    spread: float = 0.0
+    rubric_version: str = ""
+
+    @property
+    def unstable(self) -> bool:
+        return self.spread > UNSTABLE_SPREAD
+
+    @property
+    def scored(self) -> bool:
+        return self.score is not None
+
+
+class TranscriptLine(_Model):
+    role: Literal["interviewer", "candidate"]
+    step: int
+    text: str
+    hint: bool = False
+    kind: str = "answer"
+
+
+class Report(_Model):
+    schema_version: int = SCHEMA_VERSION
+    kind: Literal["interviewer-report"] = REPORT_KIND
+    created_at: datetime = Field(default_factory=utcnow)
+    session_id: str | None = None
+    problem_id: str
+    problem_title: str
+    level: str
+    offline: bool
+    grader: str
+    grader_label: str
+    interviewer_model: str
+    samples: int = 1
+    prompt_version: str
+    rubric_versions: dict[int, str]
+    overall_score: float | None = Field(default=None, ge=1, le=5)
+    verdict: Verdict | None = None
+    summary: str = ""
+    practice: list[str] = Field(default_factory=list)
+    steps: list[StepResult]
+    injections: list[InjectionFlag] = Field(default_factory=list)
+    dropped_quotes: int = 0
+    notes: list[str] = Field(default_factory=list)
+    grading_usage: Usage = Field(default_factory=Usage)
+    interview_usage: Usage = Field(default_factory=Usage)
+    transcript: list[TranscriptLine] = Field(default_factory=list)
+
+    def step(self, number: int) -> StepResult:
+        for s in self.steps:
+            if s.step == number:
+                return s
+        raise KeyError(number)  # a programming error, not user input
+
+
+# --- JSON ---------------------------------------------------------------------
+
+
+def render_json(report: Report) -> str:
+    return report.model_dump_json(indent=2) + "\n"
+
+
+def load_report(json_text: str | bytes | dict[str, Any]) -> Report:
+    """A Report from :func:`render_json` output (or its parsed dict)."""
+    if isinstance(json_text, dict):
+        data: Any = json_text
+    else:
+        try:
+            data = json.loads(json_text)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ReportError(f"not JSON: {exc}") from None
+    if not isinstance(data, dict) or data.get("kind") != REPORT_KIND:
+        raise ReportError('not an interviewer report (no "kind": "interviewer-report")')
+    version = data.get("schema_version")
+    if not isinstance(version, int) or version > SCHEMA_VERSION:
+        raise ReportError(f"report schema version {version!r} is not supported (this version reads {SCHEMA_VERSION})")
+    try:
+        return Report.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ReportError(f"invalid report: field '{where}': {first['msg']}") from None
