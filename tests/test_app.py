@@ -14,11 +14,11 @@ from fakeserver import FakeOpenAI, Reply
 from scripted_grader import grader_json
 from streamlit.testing.v1 import AppTest
 
-from interviewer import webstate as ws
 from interviewer.agent import Interviewer
 from interviewer.framework import Framework
 from interviewer.session import MAX_MESSAGE_CHARS, Session
 from interviewer.store import Store
+from interviewer.web import views
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -110,14 +110,14 @@ def test_offline_interview_answer_hint_next_and_end(data_dir: Path) -> None:
     ok(button(at, "Hint").click().run())
     session = only_session(data_dir)
     assert [t.kind for t in session.turns[-2:]] == ["hint", "hint"] and session.turns[-2].hint
-    assert chats(at)[-2][1].startswith(ws.HINT_ICON)
+    assert chats(at)[-2][1].startswith(views.HINT_ICON)
 
     ok(button(at, "Next step").click().run())
     session = only_session(data_dir)
     assert session.current_step == 2
     assert "Step 2 of 7" in chats(at)[-1][1]
     side = [m.value for m in at.sidebar.markdown]
-    assert any(v.startswith(ws.STEP_ICONS["done"] + " 1. ") for v in side)
+    assert any(v.startswith(views.STEP_ICONS["done"] + " 1. ") for v in side)
     assert any(":blue-background[**2. Frame" in v for v in side)
 
     turns_before = len(session.turns)

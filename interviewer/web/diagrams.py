@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .mermaid import split_mermaid
+
 MERMAID_DIR = Path(__file__).resolve().parent / "static" / "mermaid"
 COMPONENT_NAME = "mermaid_diagram"
 
@@ -22,3 +24,14 @@ def render_mermaid(code: str, key: str) -> None:
     # and doing it here (not at import) registers it in every runtime.
     component = declare_component(COMPONENT_NAME, path=str(MERMAID_DIR))
     component(code=code, key=key, default=None)
+
+
+def render_text(text: str, key: str) -> None:
+    """Markdown, with each ```mermaid block drawn as a diagram."""
+    import streamlit as st
+
+    for i, (kind, body) in enumerate(split_mermaid(text)):
+        if kind == "mermaid":
+            render_mermaid(body, key=f"{key}-{i}")
+        else:
+            st.markdown(body)

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from interviewer import webstate as ws
-from interviewer.agent import HINT_TEXT, InputError, Interviewer
+from interviewer.agent import HINT_TEXT, Interviewer
+from interviewer.errors import InputError
 from interviewer.framework import Framework
 from interviewer.llm import Usage
 from interviewer.session import MAX_MESSAGE_CHARS, Session, Turn
 from interviewer.settings import ModelSettings
 from interviewer.store import SessionSummary, Store
+from interviewer.web import mermaid, model_choice, routing, start_form, turns, views
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -42,20 +43,20 @@ def turn(role: str, text: str, step: int = 1, minutes: float = 0, **kw: object) 
     ],
 )
 def test_route_follows_the_url(params: dict[str, str | list[str]], page: str, session_id: str | None) -> None:
-    got = ws.route(params, exists=lambda sid: sid in {"live", "done"}, ended=lambda sid: sid == "done")
+    got = routing.route(params, exists=lambda sid: sid in {"live", "done"}, ended=lambda sid: sid == "done")
     assert (got.page, got.session_id, got.notice) == (page, session_id, None)
 
 
 def test_route_to_unknown_session_falls_back_to_start_with_a_notice() -> None:
-    got = ws.route({"session": "nope"}, exists=lambda sid: False, ended=lambda sid: False)
+    got = routing.route({"session": "nope"}, exists=lambda sid: False, ended=lambda sid: False)
     assert got.page == "start"
     assert got.notice is not None and "'nope'" in got.notice
 
 
 @pytest.mark.parametrize("page", ["start", "interview", "report", "history"])
-def test_params_for_round_trips_through_route(page: ws.Page) -> None:
-    params = ws.params_for(page, "abc123")
-    got = ws.route(params, exists=lambda sid: sid == "abc123", ended=lambda sid: False)
+def test_params_for_round_trips_through_route(page: routing.Page) -> None:
+    params = routing.params_for(page, "abc123")
+    got = routing.route(params, exists=lambda sid: sid == "abc123", ended=lambda sid: False)
     assert got.page == page
 
 
@@ -64,40 +65,40 @@ def test_params_for_round_trips_through_route(page: ws.Page) -> None:
 
 def test_default_choice_never_copies_the_key_into_a_widget() -> None:
     env = {"INTERVIEWER_MODEL": "openai/x", "INTERVIEWER_API_BASE": "http://h/v1", "INTERVIEWER_API_KEY": "sk-1"}
-    choice = ws.default_choice(env)
-    assert choice == ws.ModelChoice(model="openai/x", api_base="http://h/v1")
-    assert ws.default_choice({"INTERVIEWER_MODEL": "offline"}).model == ""
+    choice = model_choice.default_choice(env)
+    assert choice == model_choice.ModelChoice(model="openai/x", api_base="http://h/v1")
+    assert model_choice.default_choice({"INTERVIEWER_MODEL": "offline"}).model == ""
 
 
 def test_interviewer_settings_sidebar_over_env_and_key_fallback() -> None:
     env = {"INTERVIEWER_MODEL": "env/m", "INTERVIEWER_API_KEY": "sk-env", "INTERVIEWER_RETRIES": "0"}
-    s = ws.interviewer_settings(ws.ModelChoice(model="openai/x", api_base=" http://h/v1 "), env)
+    s = model_choice.interviewer_settings(model_choice.ModelChoice(model="openai/x", api_base=" http://h/v1 "), env)
     assert (s.model, s.api_base, s.secret(), s.max_retries) == ("openai/x", "http://h/v1", "sk-env", 0)
-    s2 = ws.interviewer_settings(ws.ModelChoice(model="openai/x", api_key="sk-typed"), env)
+    s2 = model_choice.interviewer_settings(model_choice.ModelChoice(model="openai/x", api_key="sk-typed"), env)
     assert s2.secret() == "sk-typed"
     assert "sk-typed" not in s2.model_dump_json() and "sk-typed" not in repr(s2)
-    assert ws.interviewer_settings(ws.ModelChoice(), {}).offline
+    assert model_choice.interviewer_settings(model_choice.ModelChoice(), {}).offline
 
 
 def test_grader_model_defaults_to_the_interviewer() -> None:
-    assert ws.grader_model(ws.ModelChoice(model="a/b")) == "a/b"
-    assert ws.grader_model(ws.ModelChoice(model="a/b", grader_model="c/d")) == "c/d"
-    assert ws.grader_model(ws.ModelChoice()) == "offline"
+    assert model_choice.grader_model(model_choice.ModelChoice(model="a/b")) == "a/b"
+    assert model_choice.grader_model(model_choice.ModelChoice(model="a/b", grader_model="c/d")) == "c/d"
+    assert model_choice.grader_model(model_choice.ModelChoice()) == "offline"
 
 
 def test_session_and_grading_settings_use_the_sessions_model(fw: Framework) -> None:
     session = make_session(fw, model="openai/x", api_base="http://h/v1", grader_model="openai/judge")
     env = {"INTERVIEWER_MODEL": "other/model", "INTERVIEWER_API_BASE": "http://elsewhere", "INTERVIEWER_API_KEY": "k1"}
-    s = ws.session_settings(session, "", env)
+    s = model_choice.session_settings(session, "", env)
     assert (s.model, s.api_base, s.secret()) == ("openai/x", "http://h/v1", "k1")
-    g = ws.grading_settings(session, "typed", env)
+    g = model_choice.grading_settings(session, "typed", env)
     assert g is not None and (g.model, g.secret()) == ("openai/judge", "typed")
-    assert ws.grading_settings(make_session(fw), "", env) is None
+    assert model_choice.grading_settings(make_session(fw), "", env) is None
 
 
 def test_describe_models_names_both_or_says_offline() -> None:
-    assert "Offline mode" in ws.describe_models("offline", "offline")
-    text = ws.describe_models("openai/x", "openai/judge", "http://h/v1")
+    assert "Offline mode" in model_choice.describe_models("offline", "offline")
+    text = model_choice.describe_models("openai/x", "openai/judge", "http://h/v1")
     assert "`openai/x`" in text and "`openai/judge`" in text and "http://h/v1" in text
 
 
@@ -105,18 +106,18 @@ def test_describe_models_names_both_or_says_offline() -> None:
 
 
 def test_choose_problem_from_bank_or_custom(fw: Framework) -> None:
-    assert ws.choose_problem(fw, "email-composer", "", use_custom=False).id == "email-composer"
-    custom = ws.choose_problem(fw, None, "Design a bot that answers HR questions", use_custom=True)
+    assert start_form.choose_problem(fw, "email-composer", "", use_custom=False).id == "email-composer"
+    custom = start_form.choose_problem(fw, None, "Design a bot that answers HR questions", use_custom=True)
     assert custom.source == "custom" and "HR questions" in custom.opening_prompt
     with pytest.raises(InputError, match="at least 10"):
-        ws.choose_problem(fw, None, "  short ", use_custom=True)
+        start_form.choose_problem(fw, None, "  short ", use_custom=True)
     with pytest.raises(InputError, match="Unknown problem"):
-        ws.choose_problem(fw, "nope", "", use_custom=False)
+        start_form.choose_problem(fw, "nope", "", use_custom=False)
 
 
 def test_new_session_records_model_and_grader_but_no_key(fw: Framework) -> None:
     settings = ModelSettings(model="openai/x", api_base="http://h/v1", api_key="sk-secret")  # type: ignore[arg-type]
-    session = ws.new_session(
+    session = start_form.new_session(
         fw, problem=fw.problem("email-composer"), level="staff", minutes=30, settings=settings, grader="openai/x"
     )
     assert (session.model, session.api_base, session.grader_model, session.level) == (
@@ -126,7 +127,7 @@ def test_new_session_records_model_and_grader_but_no_key(fw: Framework) -> None:
         "staff",
     )
     assert "sk-secret" not in session.model_dump_json()
-    offline = ws.new_session(
+    offline = start_form.new_session(
         fw,
         problem=fw.problem("email-composer"),
         level="mid",
@@ -136,7 +137,7 @@ def test_new_session_records_model_and_grader_but_no_key(fw: Framework) -> None:
     )
     assert offline.offline and offline.api_base is None and offline.grader_model == "openai/judge"
     with pytest.raises(InputError):
-        ws.new_session(fw, problem=fw.problem("email-composer"), level="intern", minutes=45, settings=settings)
+        start_form.new_session(fw, problem=fw.problem("email-composer"), level="intern", minutes=45, settings=settings)
 
 
 # --- the interview loop -------------------------------------------------------------------
@@ -144,76 +145,76 @@ def test_new_session_records_model_and_grader_but_no_key(fw: Framework) -> None:
 
 def test_decide_covers_every_state(fw: Framework) -> None:
     fresh = make_session(fw)
-    assert ws.decide(fresh, None, None) == "owed"  # the opening question
-    assert ws.decide(fresh, None, "boom") == "error"
+    assert turns.decide(fresh, None, None) == "owed"  # the opening question
+    assert turns.decide(fresh, None, "boom") == "error"
 
     talking = make_session(fw, turns=[turn("interviewer", "Q?"), turn("candidate", "A.")])
-    assert ws.owes_reply(talking)
-    assert ws.decide(talking, None, None) == "owed"
-    assert ws.decide(talking, None, "boom") == "error"
-    assert ws.decide(talking, ws.Pending(talking.id, "retry"), None) == "retry"
+    assert turns.owes_reply(talking)
+    assert turns.decide(talking, None, None) == "owed"
+    assert turns.decide(talking, None, "boom") == "error"
+    assert turns.decide(talking, turns.Pending(talking.id, "retry"), None) == "retry"
     # New input while a reply is owed is not accepted.
-    assert ws.decide(talking, ws.Pending(talking.id, "answer", "more"), "boom") == "error"
-    assert ws.decide(talking, ws.Pending(talking.id, "end"), "boom") == "end"
+    assert turns.decide(talking, turns.Pending(talking.id, "answer", "more"), "boom") == "error"
+    assert turns.decide(talking, turns.Pending(talking.id, "end"), "boom") == "end"
 
     idle = make_session(fw, turns=[turn("interviewer", "Q?")])
-    assert ws.decide(idle, None, None) == "idle"
-    assert ws.decide(idle, ws.Pending(idle.id, "answer", "x"), None) == "answer"
-    assert ws.decide(idle, ws.Pending(idle.id, "hint"), None) == "hint"
-    assert ws.decide(idle, ws.Pending(idle.id, "next"), None) == "next"
-    assert ws.decide(idle, ws.Pending(idle.id, "retry"), None) == "idle"
+    assert turns.decide(idle, None, None) == "idle"
+    assert turns.decide(idle, turns.Pending(idle.id, "answer", "x"), None) == "answer"
+    assert turns.decide(idle, turns.Pending(idle.id, "hint"), None) == "hint"
+    assert turns.decide(idle, turns.Pending(idle.id, "next"), None) == "next"
+    assert turns.decide(idle, turns.Pending(idle.id, "retry"), None) == "idle"
     # A pending action for another tab's session is ignored.
-    assert ws.decide(idle, ws.Pending("other", "hint"), None) == "idle"
+    assert turns.decide(idle, turns.Pending("other", "hint"), None) == "idle"
 
     ended = make_session(fw, turns=[turn("interviewer", "Q?")], ended_at=T0)
-    assert ws.decide(ended, ws.Pending(ended.id, "answer", "x"), None) == "ended"
+    assert turns.decide(ended, turns.Pending(ended.id, "answer", "x"), None) == "ended"
 
 
 def test_live_error_is_dropped_once_the_reply_exists(fw: Framework) -> None:
     owed = make_session(fw, turns=[turn("interviewer", "Q?"), turn("candidate", "A.")])
-    assert ws.live_error(owed, "boom") == "boom"
+    assert turns.live_error(owed, "boom") == "boom"
     answered = make_session(fw, turns=[turn("interviewer", "Q?"), turn("candidate", "A."), turn("interviewer", "B")])
-    assert ws.live_error(answered, "boom") is None
-    assert ws.live_error(owed, None) is None
+    assert turns.live_error(answered, "boom") is None
+    assert turns.live_error(owed, None) is None
 
 
 def test_candidate_message_ignores_blank_and_refuses_too_long() -> None:
-    assert ws.candidate_message(None) is None
-    assert ws.candidate_message(" \n\t ") is None
-    assert ws.candidate_message("  hi  ") == "hi"
+    assert turns.candidate_message(None) is None
+    assert turns.candidate_message(" \n\t ") is None
+    assert turns.candidate_message("  hi  ") == "hi"
     with pytest.raises(InputError, match=f"limit is {MAX_MESSAGE_CHARS:,}"):
-        ws.candidate_message("x" * (MAX_MESSAGE_CHARS + 1))
+        turns.candidate_message("x" * (MAX_MESSAGE_CHARS + 1))
 
 
 def test_start_reply_saves_the_candidate_turn_then_streams(fw: Framework, tmp_path: Path) -> None:
     store = Store(tmp_path)
     session = make_session(fw)
     it = Interviewer(fw, session, ModelSettings(), store)
-    opening = ws.start_reply(it, "owed")
+    opening = turns.start_reply(it, "owed")
     assert opening is not None and opening.consume()
-    assert ws.start_reply(it, "answer", "   ") is None
+    assert turns.start_reply(it, "answer", "   ") is None
     assert len(store.load(session.id).turns) == 1
 
-    reply = ws.start_reply(it, "answer", "Who are the users?")
+    reply = turns.start_reply(it, "answer", "Who are the users?")
     assert reply is not None
     # Saved before the reply is read.
     assert [t.role for t in store.load(session.id).turns] == ["interviewer", "candidate"]
     reply.consume()
-    hint = ws.start_reply(it, "hint")
+    hint = turns.start_reply(it, "hint")
     assert hint is not None and hint.consume()
-    turns = store.load(session.id).turns
-    assert [t.kind for t in turns][-2:] == ["hint", "hint"] and turns[-2].text == HINT_TEXT
-    nxt = ws.start_reply(it, "next")
+    saved = store.load(session.id).turns
+    assert [t.kind for t in saved][-2:] == ["hint", "hint"] and saved[-2].text == HINT_TEXT
+    nxt = turns.start_reply(it, "next")
     assert nxt is not None
     nxt.consume()
     assert store.load(session.id).current_step == 2
-    assert ws.start_reply(it, "idle") is None
+    assert turns.start_reply(it, "idle") is None
 
 
 def test_input_placeholder_explains_why_input_is_off() -> None:
-    assert "ended" in ws.input_placeholder("ended", None)
-    assert "Retry" in ws.input_placeholder("error", "boom")
-    assert "mermaid" in ws.input_placeholder("idle", None)
+    assert "ended" in turns.input_placeholder("ended", None)
+    assert "Retry" in turns.input_placeholder("error", "boom")
+    assert "mermaid" in turns.input_placeholder("idle", None)
 
 
 # --- what the page shows ------------------------------------------------------------------
@@ -221,51 +222,52 @@ def test_input_placeholder_explains_why_input_is_off() -> None:
 
 def test_step_rows_tick_passed_steps_and_highlight_the_current(fw: Framework) -> None:
     session = make_session(fw, current_step=3)
-    rows = ws.step_rows(fw, session)
+    rows = views.step_rows(fw, session)
     assert [r.state for r in rows] == ["done", "done", "current", "todo", "todo", "todo", "todo"]
-    assert rows[2].label == f"{ws.STEP_ICONS['current']} :blue-background[**3. {fw.step(3).title}**]"
-    assert rows[0].label == f"{ws.STEP_ICONS['done']} 1. {fw.step(1).title}"
-    assert rows[6].label.startswith(ws.STEP_ICONS["todo"] + " 7. ")
+    assert rows[2].label == f"{views.STEP_ICONS['current']} :blue-background[**3. {fw.step(3).title}**]"
+    assert rows[0].label == f"{views.STEP_ICONS['done']} 1. {fw.step(1).title}"
+    assert rows[6].label.startswith(views.STEP_ICONS["todo"] + " 7. ")
 
     ended = make_session(fw, current_step=2, ended_at=T0)
-    assert [r.state for r in ws.step_rows(fw, ended)][:3] == ["done", "todo", "todo"]
+    assert [r.state for r in views.step_rows(fw, ended)][:3] == ["done", "todo", "todo"]
 
 
 def test_clock_view_counts_down_and_flags_overrun(fw: Framework) -> None:
     session = make_session(fw, minutes=30, turns=[turn("interviewer", "Q", minutes=0)])
-    view = ws.clock_view(fw, session, now=T0 + timedelta(minutes=2))
+    view = views.clock_view(fw, session, now=T0 + timedelta(minutes=2))
     assert view.total_left == "28:00" and not view.total_over
     late = make_session(fw, minutes=5, turns=[turn("interviewer", "Q"), turn("candidate", "A", minutes=7)])
-    over = ws.clock_view(fw, late, now=T0 + timedelta(minutes=7))
+    over = views.clock_view(fw, late, now=T0 + timedelta(minutes=7))
     assert over.total_left == "0:00" and over.total_over and over.step_over
 
 
 def test_usage_view_shows_model_usage_or_offline(fw: Framework) -> None:
     online = make_session(fw, model="openai/x")
     online.usage = Usage(prompt_tokens=1200, completion_tokens=34, cost_usd=0.01234, calls=2)
-    assert ws.usage_view(online) == ("1,234", "$0.0123")
+    assert views.usage_view(online) == ("1,234", "$0.0123")
     offline = make_session(fw, turns=[turn("interviewer", "Q", tokens=10), turn("candidate", "A", tokens=5)])
-    assert ws.usage_view(offline) == ("15", "$0 (offline)")
+    assert views.usage_view(offline) == ("15", "$0 (offline)")
 
 
 def test_turn_markdown_marks_button_presses(fw: Framework) -> None:
     assert (
-        ws.turn_markdown(turn("candidate", HINT_TEXT, kind="hint", hint=True)) == f"{ws.HINT_ICON} *Asked for a hint*"
+        views.turn_markdown(turn("candidate", HINT_TEXT, kind="hint", hint=True))
+        == f"{views.HINT_ICON} *Asked for a hint*"
     )
-    assert ws.turn_markdown(turn("candidate", "(x)", kind="next")).startswith(ws.NEXT_ICON)
-    assert ws.turn_markdown(turn("candidate", "**bold**")) == "**bold**"
+    assert views.turn_markdown(turn("candidate", "(x)", kind="next")).startswith(views.NEXT_ICON)
+    assert views.turn_markdown(turn("candidate", "**bold**")) == "**bold**"
 
 
 def test_split_mermaid_cuts_out_fenced_diagrams() -> None:
     text = "Here is my design:\n\n```mermaid\ngraph TD\n  A-->B\n```\n\nThen `code`:\n```python\nx = 1\n```\n"
-    assert ws.split_mermaid(text) == [
+    assert mermaid.split_mermaid(text) == [
         ("markdown", "Here is my design:"),
         ("mermaid", "graph TD\n  A-->B"),
         ("markdown", "Then `code`:\n```python\nx = 1\n```"),
     ]
-    assert ws.split_mermaid("~~~ Mermaid\nflowchart LR; a-->b\n~~~") == [("mermaid", "flowchart LR; a-->b")]
-    assert ws.split_mermaid("no diagram") == [("markdown", "no diagram")]
-    assert ws.split_mermaid("```mermaid\n\n```") == []
+    assert mermaid.split_mermaid("~~~ Mermaid\nflowchart LR; a-->b\n~~~") == [("mermaid", "flowchart LR; a-->b")]
+    assert mermaid.split_mermaid("no diagram") == [("markdown", "no diagram")]
+    assert mermaid.split_mermaid("```mermaid\n\n```") == []
 
 
 def test_history_rows_and_trend(fw: Framework) -> None:
@@ -282,14 +284,14 @@ def test_history_rows_and_trend(fw: Framework) -> None:
         turns=9,
         overall_score=3.5,
     )
-    row = ws.session_rows([summary])[0]
+    row = views.session_rows([summary])[0]
     assert (row["step"], row["status"], row["score"], row["started"]) == ("4/7", "ended", 3.5, "2026-01-01 12:00")
-    assert "score 3.5" in ws.session_label(summary)
+    assert "score 3.5" in views.session_label(summary)
 
 
 def test_trend_rows_one_series_for_overall_and_each_step() -> None:
     t1, t2 = T0, T0 + timedelta(days=1)
-    rows = ws.trend_rows([(t1, 2.5), (t2, 3.5)], {2: [(t2, 4.0)], 1: [(t1, 3.0)], 3: []})
+    rows = views.trend_rows([(t1, 2.5), (t2, 3.5)], {2: [(t2, 4.0)], 1: [(t1, 3.0)], 3: []})
     assert rows == [
         {"graded": t1, "series": "Overall", "score": 2.5},
         {"graded": t2, "series": "Overall", "score": 3.5},
@@ -305,13 +307,13 @@ def test_report_step_rows_round_scores_and_keep_missing() -> None:
         SimpleNamespace(step=1, title="Clarify", score=3.456, status="graded"),
         SimpleNamespace(step=2, title="Frame", score=None, status="not covered"),
     ]
-    assert ws.report_step_rows(steps) == [
+    assert views.report_step_rows(steps) == [
         {"step": 1, "title": "Clarify", "score": 3.5, "status": "graded"},
         {"step": 2, "title": "Frame", "score": None, "status": "not covered"},
     ]
-    assert [d[0] for d in ws.REPORT_DOWNLOADS] == ["Markdown", "HTML", "JSON", "PDF"]
+    assert [d[0] for d in views.REPORT_DOWNLOADS] == ["Markdown", "HTML", "JSON", "PDF"]
 
 
 def test_report_filename_is_safe(fw: Framework) -> None:
     session = make_session(fw)
-    assert ws.report_filename(session, "pdf") == f"interview-email-composer-{session.id}.pdf"
+    assert views.report_filename(session, "pdf") == f"interview-email-composer-{session.id}.pdf"

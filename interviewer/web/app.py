@@ -1,0 +1,42 @@
+"""The app's entry point: page setup, routing and the one error boundary."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ..errors import InterviewerError
+from . import routing
+from .history_page import history_page
+from .interview_page import interview_page
+from .report_page import report_page
+from .sidebar import model_settings_panel, nav
+from .start_page import start_page
+from .state import log, store
+
+
+def main() -> None:
+    st.set_page_config(
+        page_title="GenAI system design mock interview", page_icon=":material/record_voice_over:", layout="centered"
+    )
+    try:
+        s = store()
+        r = routing.route(st.query_params.to_dict(), s.exists, lambda sid: s.load(sid).ended)
+        with st.sidebar:
+            nav()
+            page_panel = st.container()
+            # Rendered first so its widgets keep their state even when a page
+            # stops early (st.rerun after a streamed reply).
+            model_settings_panel(expanded=r.page == "start")
+        if r.page == "interview" and r.session_id:
+            interview_page(r.session_id, page_panel)
+        elif r.page == "report" and r.session_id:
+            report_page(r.session_id, page_panel)
+        elif r.page == "history":
+            history_page()
+        else:
+            start_page(r.notice)
+    except InterviewerError as exc:
+        st.error(str(exc), icon=":material/error:")
+    except Exception:  # never a traceback on the page; the log has it
+        log.exception("page failed")
+        st.error("Something went wrong on this page. Your answers are saved; reload to try again.")

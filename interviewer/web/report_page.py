@@ -1,0 +1,105 @@
+"""The report page: grade an ended interview once, show it, offer the downloads."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from .. import export, report
+from ..errors import ReportError
+from ..results import load_report
+from ..session import Session
+from . import model_choice, views
+from .diagrams import render_text
+from .state import env, fw, go, log, store
+
+
+def report_page(session_id: str, side: DeltaGenerator) -> None:
+    session = store().load(session_id)
+    st.title(f"Report — {session.problem.title}")
+    st.caption(f"Session {session.id} · level {session.level} · {session.minutes} min")
+    if not session.ended:
+        st.info("This interview is still in progress.")
+        st.button("Back to the interview", on_click=go, args=("interview", session.id), type="primary")
+        return
+    with side:
+        st.markdown("**Interview steps**")
+        for row in views.step_rows(fw(), session):
+            st.markdown(row.label)
+    graded_report(session)
+    with st.expander("Transcript"):
+        for i, turn in enumerate(session.turns):
+            with st.chat_message("assistant" if turn.role == "interviewer" else "user"):
+                render_text(views.turn_markdown(turn), key=f"r-{session.id}-{i}")
+
+
+def graded_report(session: Session) -> None:
+    from interviewer import grader  # loads the grading prompts; only this page needs them
+
+    stored = store().latest_report(session.id)
+    grade_errors: dict[str, str] = st.session_state.setdefault("_grade_error", {})
+    regrade = st.session_state.pop("_regrade", None) == session.id
+    result = None
+    if stored is not None and not regrade:
+        try:
+            result = load_report(stored.data)
+        except ReportError as exc:
+            st.warning(f"The saved report could not be read ({exc}); grading again.")
+    if result is None and session.id in grade_errors and not regrade:
+        st.error(grade_errors[session.id], icon=":material/error:")
+        st.button("Retry grading", type="primary", on_click=_ask_regrade, args=(session.id,))
+        return
+    if result is None:
+        settings = model_choice.grading_settings(session, st.session_state.get("cfg_key", ""), env())
+        label = "Grading offline (rubric keywords)…" if settings is None else f"Grading with {settings.model}…"
+        with st.status(label, expanded=True) as status:
+
+            def progress(step: int, state: str) -> None:
+                status.write(f"Step {step} — {fw().step(step).title}: {state}")
+
+            try:
+                result = grader.grade_session(fw(), session, settings, samples=1, on_progress=progress)
+            except Exception as exc:  # show any failure with a retry, never a traceback
+                log.exception("grading %s failed", session.id)
+                status.update(label="Grading failed", state="error")
+                grade_errors[session.id] = f"Grading failed: {exc}"
+                st.rerun()
+            store().save_report(session.id, result.model_dump(mode="json"), result.overall_score)
+            status.update(label="Graded", state="complete", expanded=False)
+        grade_errors.pop(session.id, None)
+    show_report(session, result)
+
+
+def _ask_regrade(session_id: str) -> None:
+    st.session_state["_regrade"] = session_id
+    st.session_state.get("_grade_error", {}).pop(session_id, None)
+
+
+def show_report(session: Session, result: Any) -> None:
+    a, b = st.columns(2)
+    a.metric("Overall score", report.fmt_score(result.overall_score))
+    b.metric("Verdict", result.verdict or "—")
+    if result.offline:
+        st.info(
+            "Graded offline: rule-based, no model (rubric points explained with specifics; keyword lists earn nothing).",
+            icon=":material/cloud_off:",
+        )
+    st.dataframe(views.report_step_rows(result.steps), hide_index=True, width="stretch")
+    # Generated when clicked (a PDF takes a moment), without rerunning the page.
+    cols = st.columns(4)
+    for col, (label, fmt, mime) in zip(cols, views.REPORT_DOWNLOADS, strict=True):
+        col.download_button(
+            label,
+            functools.partial(export.render, result, fmt),
+            file_name=views.report_filename(session, fmt),
+            mime=mime,
+            on_click="ignore",
+            icon=":material/download:",
+            width="stretch",
+        )
+    with st.expander("Full feedback", expanded=True, icon=":material/rate_review:"):
+        st.markdown(report.render_markdown(result))
+    st.button("Grade again", on_click=_ask_regrade, args=(session.id,), icon=":material/refresh:")

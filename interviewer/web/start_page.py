@@ -1,0 +1,77 @@
+"""The start page: choose a problem, a level and a duration."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ..errors import InputError
+from ..framework import LEVELS
+from ..offline import OFFLINE_LABEL
+from . import model_choice, start_form, views
+from .state import choice, env, fw, go, store
+
+
+def start_page(notice: str | None) -> None:
+    st.title("GenAI system design mock interview")
+    st.caption("Seven steps, from requirements to monitoring. Think out loud; ask about anything that is unclear.")
+    if notice:
+        st.warning(notice)
+    settings = model_choice.interviewer_settings(choice(), env())
+    if settings.offline:
+        st.info(f"**{OFFLINE_LABEL}.** Set a model in the sidebar for a real interviewer.", icon=":material/cloud_off:")
+
+    bank, own = "From the problem bank", "My own problem"
+    source = st.radio("Problem", [bank, own], horizontal=True, key="start_source")
+    problem_id: str | None = None
+    custom_text = ""
+    if source == bank:
+        problems = {p.id: p for p in fw().problems}
+        problem_id = st.selectbox(
+            "Choose a problem", list(problems), format_func=lambda pid: problems[pid].title, key="start_problem"
+        )
+        if problem_id:
+            p = problems[problem_id]
+            with st.container(border=True):
+                st.markdown(f"**{p.title}** — {p.summary}")
+                st.markdown(" ".join(f":blue-badge[{tag}]" for tag in p.tags))
+    else:
+        custom_text = st.text_area(
+            "Describe the system to design",
+            key="start_custom",
+            placeholder="e.g. Design an assistant that drafts replies to customer support tickets.",
+        )
+
+    left, right = st.columns(2)
+    level = left.radio("Level", list(LEVELS), index=LEVELS.index("senior"), horizontal=True, key="start_level")
+    minutes = right.select_slider(
+        "Duration (minutes)", options=list(start_form.DURATIONS), value=45, key="start_minutes"
+    )
+    st.caption(fw().levels[level].expectations if level in fw().levels else "")
+    grader = model_choice.grader_model(choice())
+    st.markdown(model_choice.describe_models(settings.model, grader, settings.api_base))
+
+    if st.button("Start interview", type="primary", key="start_button"):
+        try:
+            problem = start_form.choose_problem(fw(), problem_id, custom_text, use_custom=source == own)
+            session = start_form.new_session(
+                fw(), problem=problem, level=level, minutes=int(minutes), settings=settings, grader=grader
+            )
+        except InputError as exc:
+            st.error(str(exc))
+        else:
+            store().save(session)
+            go("interview", session.id)
+            st.rerun()
+
+    past_sessions(limit=8)
+
+
+def past_sessions(limit: int) -> None:
+    summaries = store().list_sessions(limit=limit)
+    if not summaries:
+        return
+    st.subheader("Past sessions")
+    for s in summaries:
+        left, right = st.columns([5, 1], vertical_alignment="center")
+        left.markdown(views.session_label(s))
+        right.button("Open", key=f"open-{s.id}", on_click=go, args=("interview", s.id), width="stretch")
