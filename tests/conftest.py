@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -84,7 +84,7 @@ def llama_server() -> Iterator[str]:
 # --- real servers for issue 10: PostgreSQL (Debian) and an OpenID provider (npm) ---
 
 
-def _missing(message: str) -> None:
+def _missing(message: str) -> NoReturn:
     """Skip locally; in CI (CI set) a missing server is a failure, not a skip."""
     if os.environ.get("CI"):
         pytest.fail(message)
