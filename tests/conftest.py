@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
 
@@ -76,3 +79,41 @@ def llama_server() -> Iterator[str]:
 
     with start_llama_server(LLAMA_PYTHON, GGUF) as base_url:
         yield base_url
+
+
+# --- real servers for issue 10: PostgreSQL (Debian) and an OpenID provider (npm) ---
+
+
+def _missing(message: str) -> NoReturn:
+    """Skip locally; in CI (CI set) a missing server is a failure, not a skip."""
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """SQLAlchemy URL of a throw-away PostgreSQL server on 127.0.0.1 (tests/pgserver.py).
+
+    One server per test session; use ``pgserver.fresh_database(pg_url, name)``
+    for a clean database per test.
+    """
+    from pgserver import find_bin_dir, postgres_server
+
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        _missing("PostgreSQL is not installed (apt-get install postgresql); run .ci/run once")
+    with postgres_server(bin_dir) as url:
+        yield url
+
+
+@pytest.fixture
+def start_oidc_provider(tmp_path: Path) -> Callable[..., contextlib.AbstractContextManager[Any]]:
+    """``with start_oidc_provider([redirect_uri, ...]) as op:`` runs tests/oidc/server.mjs
+    (npm's oidc-provider) on 127.0.0.1 and yields an ``oidcserver.OidcProvider``."""
+    from oidcserver import missing_requirement, oidc_provider
+
+    problem = missing_requirement()
+    if problem:
+        _missing(f"OpenID provider unavailable: {problem}; run .ci/run once")
+    return functools.partial(oidc_provider, log_dir=tmp_path)
