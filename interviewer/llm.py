@@ -160,10 +160,22 @@ def complete(
     return result
 
 
+# A streamed reply longer than this many characters per requested token is cut
+# off: a server that ignores max_tokens must not stream forever.
+CHARS_PER_TOKEN_CAP = 8
+MIN_REPLY_CHARS_CAP = 4000
+
+
+def reply_chars_cap(settings: ModelSettings) -> int:
+    return max(settings.max_tokens * CHARS_PER_TOKEN_CAP, MIN_REPLY_CHARS_CAP)
+
+
 class Stream:
     """Iterate to get text chunks as they arrive; afterwards ``completion`` holds
     the whole reply and its usage. Connection errors before the first chunk are
-    retried; an error mid-stream raises LLMError (the partial text is kept)."""
+    retried; an error mid-stream raises LLMError (the partial text is kept).
+    A reply past :func:`reply_chars_cap` is cut off (``truncated``); a reply
+    with no text at all is an error (kind ``empty``), so the caller offers a retry."""
 
     def __init__(self, messages: list[Message], settings: ModelSettings, sleep: Callable[[float], None] = time.sleep):
         self.messages = messages
@@ -171,6 +183,7 @@ class Stream:
         self.sleep = sleep
         self.completion: Completion | None = None
         self.partial = ""
+        self.truncated = False
 
     def _open(self, current: ModelSettings) -> tuple[ModelSettings, Any, Any]:
         response = _litellm().completion(
@@ -182,16 +195,26 @@ class Stream:
 
     def __iter__(self) -> Iterator[str]:
         current, first, iterator = _with_retries(self.settings, self._open, self.sleep)
+        cap = reply_chars_cap(current)
         chunks: list[Any] = []
         try:
             for chunk in itertools.chain([first] if first is not None else [], iterator):
                 chunks.append(chunk)
                 text = _delta(chunk)
+                if text and len(self.partial) + len(text) > cap:
+                    text = text[: cap - len(self.partial)]
+                    self.truncated = True
                 if text:
                     self.partial += text
                     yield text
+                if self.truncated:
+                    log.warning("reply from %s cut off at %d characters", current.where(), cap)
+                    _close(iterator)
+                    break
         except Exception as exc:
             raise describe(exc, current) from None
+        if not self.partial.strip():
+            raise LLMError(f"The model {current.where()} sent an empty reply.", retryable=True, kind="empty")
         response = None
         try:
             response = _litellm().stream_chunk_builder(chunks, messages=self.messages)
@@ -200,6 +223,18 @@ class Stream:
         self.completion = Completion(
             text=self.partial, model=current.model, usage=_usage_of(response, self.messages, self.partial)
         )
+
+
+def _close(iterator: Any) -> None:
+    """Stop reading a stream we cut off (closes the HTTP response where possible)."""
+    for name in ("close", "aclose"):
+        closer = getattr(iterator, name, None)
+        if callable(closer):
+            try:
+                closer()
+            except Exception:  # closing is best effort; the reply is already complete
+                log.debug("closing a cut-off stream failed", exc_info=True)
+            return
 
 
 def _delta(chunk: Any) -> str:

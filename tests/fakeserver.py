@@ -31,6 +31,8 @@ class Reply:
     # Close the socket without answering (a crashed server).
     drop: bool = False
     chunk_size: int = 6
+    # Extra response headers (e.g. Retry-After on a 429).
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -115,11 +117,13 @@ class FakeOpenAI:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-            def _json(self, status: int, payload: Any) -> None:
+            def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(data)
 
@@ -169,7 +173,9 @@ class FakeOpenAI:
                     return
                 if reply.status != 200:
                     self._json(
-                        reply.status, {"error": {"message": reply.error or "scripted error", "type": "server_error"}}
+                        reply.status,
+                        {"error": {"message": reply.error or "scripted error", "type": "server_error"}},
+                        reply.headers,
                     )
                     return
                 model = body.get("model", "scripted")

@@ -141,3 +141,29 @@ def test_scripted_server_proves_overlap_without_timing(fake_llm, model_settings)
     with ThreadPoolExecutor(3) as pool:
         results = list(pool.map(lambda _: llm.complete(HELLO, model_settings).text, range(3)))
     assert results == ["ok"] * 3 and fake_llm.max_in_flight == 3
+
+
+def test_retry_after_is_honoured_and_capped(fake_llm, model_settings) -> None:
+    waits: list[float] = []
+    fake_llm.script(
+        Reply(status=429, headers={"Retry-After": "20"}), Reply(status=429, headers={"Retry-After": "999"}), "ok"
+    )
+    settings = model_settings.model_copy(update={"max_retries": 2, "backoff": 1.0})
+    assert llm.complete(HELLO, settings, sleep=waits.append).text == "ok"
+    assert waits == [20.0, llm.MAX_RETRY_AFTER]
+
+
+def test_a_stream_that_ignores_max_tokens_is_cut_off(fake_llm, model_settings) -> None:
+    settings = model_settings.model_copy(update={"max_tokens": 10})
+    cap = llm.reply_chars_cap(settings)
+    fake_llm.script(Reply(text="word " * (cap // 2), chunk_size=500))
+    s = llm.stream(HELLO, settings)
+    text = "".join(s)
+    assert len(text) == cap and s.truncated and s.completion is not None
+
+
+def test_an_empty_reply_is_an_error_to_retry(fake_llm, model_settings) -> None:
+    fake_llm.script(Reply(text="   "))
+    with pytest.raises(llm.LLMError) as err:
+        "".join(llm.stream(HELLO, model_settings))
+    assert err.value.kind == "empty" and err.value.retryable and "empty reply" in str(err.value)
