@@ -11,17 +11,24 @@ from .llm import Usage
 from .results import OFFLINE_GRADER_LABEL, Report, StepResult
 
 # Score colours, 1 (red) to 5 (green), shared by the HTML chart and the PDF.
-BAR_COLOURS = {1: "#c0392b", 2: "#e67e22", 3: "#d4ac0d", 4: "#27ae60", 5: "#1e8449"}
+# Dark enough that white text on them (the score chips) meets WCAG AA (4.5:1).
+BAR_COLOURS = {1: "#b03a2e", 2: "#a84300", 3: "#7d6608", 4: "#1e7e45", 5: "#145a32"}
+NO_SCORE_COLOUR = "#5f6b78"
 
 
 def colour(score: float | None) -> str:
     if score is None:
-        return "#aab2bd"
+        return NO_SCORE_COLOUR
     return BAR_COLOURS[min(5, max(1, round(score)))]
 
 
 def fmt_score(score: float | None) -> str:
     return "–" if score is None else f"{score:.1f}"
+
+
+def fmt_out_of_5(score: float | None, missing: str = "–") -> str:
+    """The one way a score reads outside tables: "2.0 / 5"."""
+    return missing if score is None else f"{score:.1f} / 5"
 
 
 # --- Markdown -----------------------------------------------------------------

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from ..errors import InterviewerError
-from . import routing
+from . import keys, routing
 from .history_page import history_page
 from .interview_page import interview_page
 from .report_page import report_page
@@ -14,10 +16,13 @@ from .start_page import start_page
 from .state import log, store
 
 
+# Bundled: a Material icon as page_icon makes the browser fetch it from a font CDN.
+FAVICON = Path(__file__).resolve().parent / "static" / "favicon.png"
+
+
 def main() -> None:
-    st.set_page_config(
-        page_title="GenAI system design mock interview", page_icon=":material/record_voice_over:", layout="centered"
-    )
+    st.set_page_config(page_title="GenAI system design mock interview", page_icon=str(FAVICON), layout="centered")
+    keys.install()
     try:
         s = store()
         r = routing.route(st.query_params.to_dict(), s.exists, lambda sid: s.load(sid).ended)
@@ -26,7 +31,9 @@ def main() -> None:
             page_panel = st.container()
             # Rendered first so its widgets keep their state even when a page
             # stops early (st.rerun after a streamed reply).
-            model_settings_panel(expanded=r.page == "start")
+            # Collapsed, so a keyboard user reaches the page (the problem
+            # picker) without tabbing through every model field first.
+            model_settings_panel(expanded=False)
         if r.page == "interview" and r.session_id:
             interview_page(r.session_id, page_panel)
         elif r.page == "report" and r.session_id:

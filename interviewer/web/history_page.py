@@ -1,12 +1,16 @@
-"""The history page: every session and the score trend."""
+"""The history page: the score trend and every session, each row opening its session."""
 
 from __future__ import annotations
+
+import functools
 
 import streamlit as st
 
 from .. import trends
 from . import views
 from .state import go, store
+
+TABLE_KEY = "history_table"
 
 
 def history_page() -> None:
@@ -18,34 +22,65 @@ def history_page() -> None:
     st.subheader("Score trend")
     rows = trend_rows()
     if rows:
-        score_chart(rows)
+        by_step = st.toggle("Show each step", key="history_steps", help="One line per step instead of the overall score.")
+        shown = [r for r in rows if (r["series"] != "Overall") == by_step]
+        if shown:
+            score_chart(shown)
+        else:
+            st.caption("No step was graded yet.")
     else:
         st.caption("No graded interviews yet: scores appear here once interviews are graded.")
     st.subheader("Past sessions")
-    st.dataframe(views.session_rows(summaries), hide_index=True, width="stretch")
-    labels = {s.id: views.session_label(s) for s in summaries}
-    chosen = st.selectbox("Open a session", list(labels), format_func=lambda sid: labels[sid], key="history_pick")
-    st.button("Open", type="primary", on_click=go, args=("interview", chosen), key="history_open")
+    st.caption("Select a row to open that session.")
+    table = views.session_rows(summaries)
+    ids = [str(row["id"]) for row in table]
+    # A fresh key after each opening, so coming back does not re-open it.
+    key = f"{TABLE_KEY}_{st.session_state.get(TABLE_KEY, 0)}"
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        key=key,
+        on_select=functools.partial(_open_selected, key, ids),
+        selection_mode="single-row",
+        column_order=("started", "problem", "level", "step", "status", "score"),
+        column_config={
+            "started": st.column_config.TextColumn("Started", width="small"),
+            "problem": st.column_config.TextColumn("Problem", width="medium"),
+            "level": st.column_config.TextColumn("Level", width="small"),
+            "step": st.column_config.TextColumn("Step", width="small"),
+            "status": st.column_config.TextColumn("Status", width="small"),
+            "score": st.column_config.TextColumn("Score", width="small"),
+        },
+    )
+
+
+def _open_selected(key: str, ids: list[str]) -> None:
+    rows = st.session_state[key]["selection"]["rows"]
+    chosen = [ids[i] for i in rows if 0 <= i < len(ids)]
+    if chosen:
+        st.session_state[TABLE_KEY] = st.session_state.get(TABLE_KEY, 0) + 1
+        go("interview", chosen[0])
 
 
 def score_chart(rows: list[dict[str, object]]) -> None:
+    """Score over time on a real date-time axis (Vega picks the tick format:
+    hours within a day, days within a month); each point shows its value."""
     import altair as alt
     import pandas as pd
 
-    chart = (
-        alt.Chart(pd.DataFrame(rows))
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("graded:T", title="Graded", axis=alt.Axis(format="%b %d")),
-            y=alt.Y("score:Q", title="Score (1-5)", scale=alt.Scale(domain=[1, 5])),
-            color=alt.Color("series:N", title=None),
-            tooltip=[
-                "series:N",
-                alt.Tooltip("score:Q", format=".1f"),
-                alt.Tooltip("graded:T", format="%Y-%m-%d %H:%M"),
-            ],
-        )
+    several = len({r["series"] for r in rows}) > 1
+    base = alt.Chart(pd.DataFrame(rows)).encode(
+        x=alt.X("graded:T", title="Graded", axis=alt.Axis(labelOverlap=True)),
+        y=alt.Y("score:Q", title="Score (1-5)", scale=alt.Scale(domain=[1, 5])),
+        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom") if several else None),
+        tooltip=[
+            alt.Tooltip("series:N", title="Series"),
+            alt.Tooltip("score:Q", format=".1f", title="Score"),
+            alt.Tooltip("graded:T", format="%Y-%m-%d %H:%M", title="Graded"),
+        ],
     )
+    chart = base.mark_line() + base.mark_point(filled=True, size=50)
     st.altair_chart(chart, width="stretch")
 
 

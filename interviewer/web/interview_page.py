@@ -1,4 +1,4 @@
-"""The interview page: the chat, the step tracker, and the buttons."""
+"""The interview page: the progress strip, the chat, and the controls under the input."""
 
 from __future__ import annotations
 
@@ -10,67 +10,123 @@ from streamlit.delta_generator import DeltaGenerator
 from ..agent import Interviewer
 from ..errors import InputError, InterviewerError, LLMError
 from ..offline import OFFLINE_LABEL
-from ..session import Session
+from ..session import MAX_MESSAGE_CHARS, Session
 from . import model_choice, turns, views
 from .diagrams import render_text
 from .state import env, errors, fw, go, store
+
+# st.session_state key: the session whose "End interview" awaits confirmation.
+CONFIRM_END = "_confirm_end"
 
 
 def _set_pending(session_id: str, action: turns.Action) -> None:
     text = (st.session_state.get("chat") or "") if action == "answer" else ""
     st.session_state["_pending"] = turns.Pending(session_id, action, text)
+    st.session_state.pop(CONFIRM_END, None)
     if action == "retry":
         errors().pop(session_id, None)
 
 
-def step_panel(session: Session, busy: bool) -> None:
-    st.markdown("**Interview steps**")
-    for row in views.step_rows(fw(), session):
-        st.markdown(row.label)
-    live_clock(session.id)
-    tokens, cost = views.usage_view(session)
-    a, b = st.columns(2)
-    a.metric("Tokens", tokens)
-    b.metric("Cost", cost)
-    ended = session.ended
-    st.button(
-        "Hint",
-        icon=":material/lightbulb:",
-        on_click=_set_pending,
-        args=(session.id, "hint"),
-        disabled=busy or ended,
-        width="stretch",
-    )
-    st.button(
-        "Next step",
-        icon=":material/skip_next:",
-        on_click=_set_pending,
-        args=(session.id, "next"),
-        disabled=busy or ended,
-        width="stretch",
-        help="Tell the interviewer you want to move on to the next step.",
-    )
-    st.button(
-        "End interview",
-        icon=":material/flag:",
-        on_click=_set_pending,
-        args=(session.id, "end"),
-        disabled=busy or ended,
-        width="stretch",
-    )
+def _ask_end(session_id: str) -> None:
+    st.session_state[CONFIRM_END] = session_id
+
+
+def _keep_going() -> None:
+    st.session_state.pop(CONFIRM_END, None)
+
+
+def step_strip(session: Session) -> None:
+    """Steps and time left, above the chat (static: used while a reply streams)."""
+    rows = views.step_rows(fw(), session)
+    st.html(views.step_strip_html(rows, views.clock_view(fw(), session)))
 
 
 @st.fragment(run_every=timedelta(seconds=15))
-def live_clock(session_id: str) -> None:
-    """Ticks while the candidate types (a fragment rerun never interrupts a reply)."""
+def live_strip(session_id: str) -> None:
+    """The strip, ticking while the candidate types (a fragment rerun never interrupts a reply)."""
     try:
         session = store().load(session_id)
     except InterviewerError:
         return
-    view = views.clock_view(fw(), session)
-    a, b = st.columns(2)
-    a.metric("Time left", view.total_left, delta="over time" if view.total_over else None, delta_color="inverse")
-    b.metric("This step", view.step_left, delta="over budget" if view.step_over else None, delta_color="inverse")
+    step_strip(session)
+
+
+def step_detail(session: Session) -> None:
+    """The sidebar's detail: every step in words, and what the model has used."""
+    st.markdown("**Interview steps**")
+    st.markdown("\n".join(f"- {row.label}" for row in views.step_rows(fw(), session)))
+    st.caption(views.usage_line(session))
+
+
+def controls(session: Session, busy: bool) -> None:
+    """Hint, Next step and End interview, under the chat input; End asks first.
+
+    While a reply streams they show disabled under other keys, because the
+    enabled set is drawn again in the same run once the stream has ended.
+    """
+    off = busy or session.ended
+    k = "_busy" if busy else ""
+    if st.session_state.get(CONFIRM_END) == session.id and not off:
+        with st.container(border=True, key="ctl_confirm" + k):
+            st.markdown("**End the interview now?** It is then graded, and cannot be continued.")
+            with st.container(horizontal=True, gap="small"):
+                st.button(
+                    "Yes, end interview",
+                    type="primary",
+                    icon=":material/flag:",
+                    on_click=_set_pending,
+                    args=(session.id, "end"),
+                    key="ctl_end_yes" + k,
+                )
+                st.button("Keep going", on_click=_keep_going, key="ctl_keep" + k)
+        return
+    with st.container(horizontal=True, gap="small", key="ctl_row" + k):
+        st.button(
+            "Hint",
+            icon=":material/lightbulb:",
+            on_click=_set_pending,
+            args=(session.id, "hint"),
+            disabled=off,
+            key="ctl_hint" + k,
+            help="Ask the interviewer for a hint (it is noted in the report).",
+        )
+        st.button(
+            "Next step",
+            icon=":material/skip_next:",
+            on_click=_set_pending,
+            args=(session.id, "next"),
+            disabled=off,
+            key="ctl_next" + k,
+            help="Tell the interviewer you want to move on to the next step.",
+        )
+        st.button(
+            "End interview",
+            icon=":material/flag:",
+            on_click=_ask_end,
+            args=(session.id,),
+            disabled=off,
+            key="ctl_end" + k,
+            help="End and grade the interview (asks to confirm).",
+        )
+
+
+def header(session: Session) -> None:
+    st.title(views.page_title(session.problem))
+    details = f"Level: {session.level} · {session.minutes} min"
+    if session.offline:
+        # Said once per page: the banner below names offline mode.
+        st.caption(details)
+        st.info(f"**{OFFLINE_LABEL}.** Grading is offline too.", icon=":material/cloud_off:")
+    else:
+        st.caption(
+            f"{details} · "
+            + model_choice.describe_models(session.model, session.grader_model or session.model, session.api_base)
+        )
+    if session.problem.source == "custom":
+        st.markdown(session.problem.opening_prompt)
+    else:
+        with st.expander("The problem", icon=":material/description:"):
+            st.markdown(session.problem.opening_prompt)
 
 
 def interview_page(session_id: str, side: DeltaGenerator) -> None:
@@ -94,20 +150,22 @@ def interview_page(session_id: str, side: DeltaGenerator) -> None:
         reply = turns.start_reply(interviewer, decision, pending.text if pending else "")
     except InputError as exc:
         notice = str(exc)
+    held = turns.held_text(decision, pending)
     busy = reply is not None
 
+    header(session)
+    # Placeholders, refilled once a streamed reply has ended: the page then
+    # stays as it is (no second run), so the input is usable at once.
+    strip = st.empty()
+    with strip.container():
+        if busy:
+            step_strip(session)
+        else:
+            live_strip(session.id)
     with side:
-        step_panel(session, busy)
-
-    st.title(session.problem.title)
-    st.caption(
-        f"Level: {session.level} · {session.minutes} min · "
-        + model_choice.describe_models(session.model, session.grader_model or session.model, session.api_base)
-    )
-    if session.offline:
-        st.info(f"**{OFFLINE_LABEL}.**", icon=":material/cloud_off:")
-    with st.expander("The problem", icon=":material/description:"):
-        st.markdown(session.problem.opening_prompt)
+        detail = st.empty()
+    with detail.container():
+        step_detail(session)
 
     for i, turn in enumerate(session.turns):
         with st.chat_message("assistant" if turn.role == "interviewer" else "user"):
@@ -120,15 +178,27 @@ def interview_page(session_id: str, side: DeltaGenerator) -> None:
             st.button("Retry", type="primary", on_click=_set_pending, args=(session.id, "retry"), key="retry")
     if notice:
         st.warning(notice)
+    if held:
+        st.warning("This was not sent: the interviewer had not finished its reply. Copy it back into the box:")
+        st.code(held, language=None, wrap_lines=True)
 
-    st.chat_input(
-        turns.input_placeholder(decision, error),
-        key="chat",
-        on_submit=_set_pending,
-        args=(session.id, "answer"),
-        disabled=busy or bool(error) or session.ended,
-        submit_mode="disable",
-    )
+    with st.bottom:
+        # max_chars: the box shows a counter and refuses what is over the
+        # limit as it is typed or pasted, so nothing is wiped after Enter.
+        # Never disabled while a reply streams: the candidate may type ahead
+        # (static/keys.js holds Enter back until the reply has ended).
+        st.chat_input(
+            turns.input_placeholder(decision, error),
+            key="chat",
+            max_chars=MAX_MESSAGE_CHARS,
+            on_submit=_set_pending,
+            args=(session.id, "answer"),
+            disabled=bool(error) or session.ended,
+        )
+        bar = st.empty()
+    with bar.container():
+        controls(session, busy)
+
     if reply is None:
         return
     with st.chat_message("assistant"):
@@ -136,4 +206,11 @@ def interview_page(session_id: str, side: DeltaGenerator) -> None:
             st.write_stream(iter(reply))
         except LLMError as exc:
             errors()[session.id] = str(exc)
-    st.rerun()
+            st.rerun()  # shows the error with its Retry button
+    session = interviewer.session
+    with strip.container():
+        live_strip(session.id)
+    with detail.container():
+        step_detail(session)
+    with bar.container():
+        controls(session, busy=False)

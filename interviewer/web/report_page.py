@@ -19,7 +19,7 @@ from .state import env, fw, go, log, store
 
 def report_page(session_id: str, side: DeltaGenerator) -> None:
     session = store().load(session_id)
-    st.title(f"Report — {session.problem.title}")
+    st.title(f"Report — {views.page_title(session.problem)}")
     st.caption(f"Session {session.id} · level {session.level} · {session.minutes} min")
     if not session.ended:
         st.info("This interview is still in progress.")
@@ -27,8 +27,7 @@ def report_page(session_id: str, side: DeltaGenerator) -> None:
         return
     with side:
         st.markdown("**Interview steps**")
-        for row in views.step_rows(fw(), session):
-            st.markdown(row.label)
+        st.markdown("\n".join(f"- {row.label}" for row in views.step_rows(fw(), session)))
     graded_report(session)
     with st.expander("Transcript"):
         for i, turn in enumerate(session.turns):
@@ -55,7 +54,9 @@ def graded_report(session: Session) -> None:
     if result is None:
         settings = model_choice.grading_settings(session, st.session_state.get("cfg_key", ""), env())
         label = "Grading offline (rubric keywords)…" if settings is None else f"Grading with {settings.model}…"
-        with st.status(label, expanded=True) as status:
+        # In a placeholder, cleared once graded: no empty "Graded" box stays behind.
+        progress_box = st.empty()
+        with progress_box.status(label, expanded=True) as status:
 
             def progress(step: int, state: str) -> None:
                 status.write(f"Step {step} — {fw().step(step).title}: {state}")
@@ -69,6 +70,7 @@ def graded_report(session: Session) -> None:
                 st.rerun()
             store().save_report(session.id, result.model_dump(mode="json"), result.overall_score)
             status.update(label="Graded", state="complete", expanded=False)
+        progress_box.empty()
         grade_errors.pop(session.id, None)
     show_report(session, result)
 
@@ -80,26 +82,41 @@ def _ask_regrade(session_id: str) -> None:
 
 def show_report(session: Session, result: Any) -> None:
     a, b = st.columns(2)
-    a.metric("Overall score", report.fmt_score(result.overall_score))
+    a.metric("Overall score", report.fmt_out_of_5(result.overall_score))
     b.metric("Verdict", result.verdict or "—")
     if result.offline:
         st.info(
             "Graded offline: rule-based, no model (rubric points explained with specifics; keyword lists earn nothing).",
             icon=":material/cloud_off:",
         )
-    st.dataframe(views.report_step_rows(result.steps), hide_index=True, width="stretch")
+    # The one score table on the page (the feedback below leaves its own out).
+    st.dataframe(
+        views.report_step_rows(result.steps),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "step": st.column_config.TextColumn("Step", width="medium"),
+            "score": st.column_config.TextColumn("Score", width="small"),
+            "status": st.column_config.TextColumn("Status", width="medium"),
+        },
+    )
     # Generated when clicked (a PDF takes a moment), without rerunning the page.
-    cols = st.columns(4)
-    for col, (label, fmt, mime) in zip(cols, views.REPORT_DOWNLOADS, strict=True):
-        col.download_button(
-            label,
-            functools.partial(export.render, result, fmt),
-            file_name=views.report_filename(session, fmt),
-            mime=mime,
-            on_click="ignore",
-            icon=":material/download:",
-            width="stretch",
-        )
-    with st.expander("Full feedback", expanded=True, icon=":material/rate_review:"):
-        st.markdown(report.render_markdown(result))
+    with st.container(horizontal=True, gap="small"):
+        for label, fmt, mime in views.REPORT_DOWNLOADS:
+            st.download_button(
+                label,
+                functools.partial(export.render, result, fmt),
+                file_name=views.report_filename(session, fmt),
+                mime=mime,
+                on_click="ignore",
+                icon=":material/download:",
+                key=f"download_{fmt}",
+            )
+    st.subheader("Feedback")
+    for heading, body in views.feedback_sections(report.render_markdown(result)):
+        if heading.startswith(views.SECTIONS_SHOWN_ELSEWHERE):
+            continue
+        # Summary and practice points open; the long per-step detail folded.
+        with st.expander(heading, expanded=not heading.startswith(views.FOLDED_SECTIONS)):
+            render_text(body, key=f"fb-{session.id}-{heading[:40]}")
     st.button("Grade again", on_click=_ask_regrade, args=(session.id,), icon=":material/refresh:")

@@ -7,6 +7,7 @@ import streamlit as st
 from ..errors import InputError
 from ..framework import LEVELS
 from ..offline import OFFLINE_LABEL
+from ..settings import is_offline_model
 from . import model_choice, start_form, views
 from .state import choice, env, fw, go, store
 
@@ -17,17 +18,19 @@ def start_page(notice: str | None) -> None:
     if notice:
         st.warning(notice)
     settings = model_choice.interviewer_settings(choice(), env())
-    if settings.offline:
-        st.info(f"**{OFFLINE_LABEL}.** Set a model in the sidebar for a real interviewer.", icon=":material/cloud_off:")
 
     bank, own = "From the problem bank", "My own problem"
     source = st.radio("Problem", [bank, own], horizontal=True, key="start_source")
     problem_id: str | None = None
     custom_text = ""
     if source == bank:
+        # static/keys.js focuses this picker when the page opens.
         problems = {p.id: p for p in fw().problems}
         problem_id = st.selectbox(
-            "Choose a problem", list(problems), format_func=lambda pid: problems[pid].title, key="start_problem"
+            "Choose a problem",
+            list(problems),
+            format_func=lambda pid: views.problem_option(problems[pid]),
+            key="start_problem",
         )
         if problem_id:
             p = problems[problem_id]
@@ -48,7 +51,15 @@ def start_page(notice: str | None) -> None:
     )
     st.caption(fw().levels[level].expectations if level in fw().levels else "")
     grader = model_choice.grader_model(choice())
-    st.markdown(model_choice.describe_models(settings.model, grader, settings.api_base))
+    if settings.offline and is_offline_model(grader):
+        # Said once: the banner covers the interviewer and the grader.
+        st.info(
+            f"**{OFFLINE_LABEL}.** Grading is offline too (rule-based, from the rubrics). "
+            "Set a model under **Model settings** in the sidebar for a real interviewer.",
+            icon=":material/cloud_off:",
+        )
+    else:
+        st.markdown(model_choice.describe_models(settings.model, grader, settings.api_base))
 
     if st.button("Start interview", type="primary", key="start_button"):
         try:
@@ -72,6 +83,12 @@ def past_sessions(limit: int) -> None:
         return
     st.subheader("Past sessions")
     for s in summaries:
-        left, right = st.columns([5, 1], vertical_alignment="center")
-        left.markdown(views.session_label(s))
-        right.button("Open", key=f"open-{s.id}", on_click=go, args=("interview", s.id), width="stretch")
+        # The whole label is the button, so a screen reader hears which session it opens.
+        st.button(
+            views.session_label(s),
+            key=f"open-{s.id}",
+            on_click=go,
+            args=("interview", s.id),
+            type="tertiary",
+            icon=":material/history:",
+        )

@@ -58,6 +58,14 @@ def live_error(session: Session, error: str | None) -> str | None:
     return error if error and owes_reply(session) else None
 
 
+def held_text(decision: Decision, pending: Pending | None) -> str | None:
+    """Text the candidate submitted that this run does not send (a reply was
+    still owed): shown back so it can be copied, never silently dropped."""
+    if pending is None or pending.action != "answer" or not pending.text.strip():
+        return None
+    return None if decision == "answer" else pending.text
+
+
 def candidate_message(text: str | None) -> str | None:
     """None for blank input (ignored); raises InputError past the limit."""
     if not (text or "").strip():

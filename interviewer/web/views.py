@@ -6,22 +6,21 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from html import escape
 from typing import Any, Literal
 
 from ..agent import HINT_TEXT, NEXT_TEXT
-from ..framework import STEP_COUNT, Framework
+from ..framework import STEP_COUNT, Framework, Problem
 from ..planner import COVERAGE_TO_ADVANCE, coverage
+from ..report import fmt_out_of_5, status_text
 from ..session import Session, Turn, clock, format_duration, utcnow
 from ..store import SessionSummary
 
 StepState = Literal["done", "current", "todo"]
 
-# Material Symbols ship with Streamlit (no emoji font needed on the machine).
-STEP_ICONS: dict[str, str] = {
-    "done": ":green[:material/check_circle:]",
-    "current": ":blue[:material/play_circle:]",
-    "todo": ":gray[:material/radio_button_unchecked:]",
-}
+# Step states in words: what a screen reader announces and what the page shows
+# (icon ligatures such as "check_circle" would be read out as text).
+STEP_WORDS: dict[str, str] = {"done": "done", "current": "in progress", "todo": "not started"}
 
 HINT_ICON = ":material/lightbulb:"
 
@@ -34,14 +33,21 @@ class StepRow:
     title: str
     state: StepState
     covered: float  # share of the step's key questions addressed (0..1)
+    ended: bool = False
+
+    @property
+    def words(self) -> str:
+        return "not reached" if self.ended and self.state == "todo" else STEP_WORDS[self.state]
 
     @property
     def label(self) -> str:
-        mark = STEP_ICONS[self.state]
+        """One line of the sidebar's step list (Markdown)."""
         text = f"{self.number}. {self.title}"
         if self.state == "current":
-            return f"{mark} :blue-background[**{text}**]"
-        return f"{mark} {text}"
+            return f"**{text}** — :blue[**{self.words}**]"
+        if self.state == "done":
+            return f"{text} — :green[{self.words}]"
+        return f"{text} — {self.words}"
 
 
 def step_rows(fw: Framework, session: Session) -> list[StepRow]:
@@ -59,7 +65,7 @@ def step_rows(fw: Framework, session: Session) -> list[StepRow]:
                 state = "todo"
         else:
             state = "todo"
-        rows.append(StepRow(n, step.title, state, share))
+        rows.append(StepRow(n, step.title, state, share, session.ended))
     return rows
 
 
@@ -82,13 +88,100 @@ def clock_view(fw: Framework, session: Session, now: datetime | None = None) -> 
 
 
 def usage_view(session: Session) -> tuple[str, str]:
-    """(tokens, cost) as shown: model usage, or the transcript's size offline."""
+    """(tokens, cost) as shown: model usage, or the transcript's size offline.
+
+    A model with no price in litellm's bundled cost map (most local and custom
+    models) reports $0 after real calls: that is "unknown", not free.
+    """
     usage = session.usage
     if session.offline:
         tokens = sum(t.tokens for t in session.turns)
-        return f"{tokens:,}", "$0 (offline)"
-    cost = f"${usage.cost_usd:.4f}" if usage.cost_usd else "$0"
+        return f"{tokens:,}", "free (offline)"
+    if usage.cost_usd:
+        cost = f"${usage.cost_usd:.4f}"
+    else:
+        cost = "unknown" if usage.calls else "$0"
     return f"{usage.total_tokens:,}", cost
+
+
+def usage_line(session: Session) -> str:
+    tokens, cost = usage_view(session)
+    what = "Tokens (transcript)" if session.offline else "Tokens"
+    return f"{what}: {tokens} · Cost: {cost}"
+
+
+def page_title(problem: Problem) -> str:
+    """The H1: a bank problem's title. A candidate's own problem is a whole
+    sentence, shown as text under a short heading instead."""
+    return "Your own problem" if problem.source == "custom" else problem.title
+
+
+def problem_option(problem: Problem) -> str:
+    """A problem as the picker lists it: the title and what it is about."""
+    return f"{problem.title} — {problem.summary}"
+
+
+def step_strip_html(rows: list[StepRow], clock: ClockView | None = None) -> str:
+    """The compact progress strip above the chat: seven numbered marks, the
+    current step in words, and the time left. Each mark carries its state in
+    words for screen readers; the titles come from our own content, escaped."""
+    current = next((r for r in rows if r.state == "current"), None)
+    marks = []
+    for r in rows:
+        extra = ' aria-current="step"' if r.state == "current" else ""
+        marks.append(
+            f'<li class="ivw-{r.state}" title="{escape(f"{r.number}. {r.title}: {r.words}")}"{extra}>'
+            f'<span aria-hidden="true">{r.number}</span>'
+            f'<span class="ivw-sr">Step {r.number}, {escape(r.title)}: {escape(r.words)}</span></li>'
+        )
+    now = (
+        f'<span class="ivw-now" aria-hidden="true">Step {current.number} of {STEP_COUNT} · {escape(current.title)}</span>'
+        if current
+        else ""
+    )
+    time = ""
+    if clock is not None:
+        total = f"{clock.total_left} left" + (" (over time)" if clock.total_over else "")
+        step = f"this step {clock.step_left}" + (" (over budget)" if clock.step_over else "")
+        over = " ivw-over" if clock.total_over or clock.step_over else ""
+        time = f'<span class="ivw-clock{over}"><span class="ivw-sr">Time: </span>{total} · {step}</span>'
+    return (
+        f"<style>{STRIP_CSS}</style>"
+        '<nav class="ivw-strip" aria-label="Interview progress">'
+        f'<ol class="ivw-steps">{"".join(marks)}</ol>{now}{time}</nav>'
+    )
+
+
+STRIP_CSS = """
+.ivw-strip { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 12px; font-size: 0.9rem; }
+.ivw-steps { display: flex; gap: 4px; list-style: none; margin: 0; padding: 0; }
+.ivw-steps li { width: 1.6rem; height: 1.6rem; border-radius: 50%; display: flex; align-items: center;
+  justify-content: center; font-weight: 600; font-size: 0.8rem; margin: 0; padding: 0;
+  border: 2px solid #5f6b78; color: #31333f; background: #ffffff; }
+.ivw-steps li.ivw-done { background: #1e7e45; border-color: #1e7e45; color: #ffffff; }
+.ivw-steps li.ivw-current { background: #1f5fa8; border-color: #1f5fa8; color: #ffffff; }
+.ivw-now { font-weight: 600; }
+.ivw-clock { margin-left: auto; white-space: nowrap; }
+.ivw-clock.ivw-over { color: #b42318; font-weight: 600; }
+.ivw-sr { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
+  clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }
+"""
+
+
+# Report sections the report page shows in its own way (the score table, the
+# transcript), and those it folds away (long detail).
+SECTIONS_SHOWN_ELSEWHERE = ("Scores by step", "Appendix")
+FOLDED_SECTIONS = ("Step ", "Grading details", "Notes")
+
+
+def feedback_sections(markdown: str) -> list[tuple[str, str]]:
+    """The report's Markdown cut at its ``## `` headings: (heading, body) pairs.
+    The text before the first heading (title and header table) is left out."""
+    sections: list[tuple[str, str]] = []
+    parts = re.split(r"^## (.+)$", markdown, flags=re.M)
+    for i in range(1, len(parts) - 1, 2):
+        sections.append((parts[i].strip(), parts[i + 1].strip("\n")))
+    return sections
 
 
 def turn_markdown(turn: Turn) -> str:
@@ -100,27 +193,35 @@ def turn_markdown(turn: Turn) -> str:
     return turn.text
 
 
+def session_status(s: SessionSummary) -> str:
+    """The same words as the CLI's ``sessions`` listing."""
+    if s.ended_at is None:
+        return "in progress"
+    return "graded" if s.overall_score is not None else "ended"
+
+
 def session_rows(summaries: Iterable[SessionSummary]) -> list[dict[str, object]]:
+    """The history table: compact, one row per session (``id`` is not shown)."""
     return [
         {
             "id": s.id,
+            "started": s.created_at.strftime("%Y-%m-%d %H:%M"),
             "problem": s.title,
             "level": s.level,
-            "model": s.model,
-            "started": s.created_at.strftime("%Y-%m-%d %H:%M"),
             "step": f"{s.current_step}/{STEP_COUNT}",
             "turns": s.turns,
-            "status": "ended" if s.ended_at else "in progress",
-            "score": None if s.overall_score is None else round(s.overall_score, 1),
+            "status": session_status(s),
+            "score": fmt_out_of_5(s.overall_score, missing=""),
         }
         for s in summaries
     ]
 
 
 def session_label(s: SessionSummary) -> str:
-    status = "ended" if s.ended_at else f"step {s.current_step}/{STEP_COUNT}"
-    score = f" · score {s.overall_score:.1f}" if s.overall_score is not None else ""
-    return f"{s.title} · {s.level} · {s.created_at:%Y-%m-%d %H:%M} · {status}{score}"
+    status = session_status(s)
+    where = f"step {s.current_step}/{STEP_COUNT}" if status == "in progress" else status
+    score = f" · {fmt_out_of_5(s.overall_score)}" if s.overall_score is not None else ""
+    return f"{s.title} · {s.level} · {s.created_at:%Y-%m-%d %H:%M} · {where}{score}"
 
 
 def trend_rows(
@@ -143,12 +244,16 @@ REPORT_DOWNLOADS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def step_score_text(step: Any) -> str:
+    """A step's score as the report page shows it: "3.0 / 5", or why there is none."""
+    if step.score is not None:
+        return fmt_out_of_5(step.score)
+    return {"not covered": "not reached"}.get(step.status, step.status)
+
+
 def report_step_rows(steps: Iterable[Any]) -> list[dict[str, object]]:
     """The report's per-step table (objects with step/title/score/status)."""
-    return [
-        {"step": s.step, "title": s.title, "score": None if s.score is None else round(s.score, 1), "status": s.status}
-        for s in steps
-    ]
+    return [{"step": f"{s.step}. {s.title}", "score": step_score_text(s), "status": status_text(s)} for s in steps]
 
 
 def report_filename(session: Session, ext: str) -> str:

@@ -1,0 +1,128 @@
+/*
+  Keyboard and focus care for the interview page (bundled; nothing is fetched).
+
+  Streamlit runs the page script on the server; the browser marks the app root
+  with data-test-script-state = "running" | "notRunning". This script:
+
+  1. keeps the chat box usable while the interviewer answers: the candidate can
+     type the next answer, but Enter (or the send button) is held back until
+     the reply has ended, so a draft is never submitted into a half-finished
+     turn and never lost; a polite status line says why;
+  2. puts focus back in the chat box when a run ends, if focus was nowhere
+     (on the page body, or on a control that a rerun replaced) or on one of the
+     interview's own buttons (Hint, Next step, Retry, Keep going);
+  3. on the start page, focuses the problem picker once, so a keyboard user
+     reaches it first instead of tabbing through the sidebar.
+
+  It installs once per browser tab; later page runs find it installed.
+*/
+(function () {
+  "use strict";
+  if (window.__interviewerKeys) return;
+  window.__interviewerKeys = true;
+
+  var doc = document;
+  var BOX = '[data-testid="stChatInputTextArea"]';
+  var SEND = '[data-testid="stChatInputSubmitButton"]';
+  var OWN_BUTTONS = ".st-key-ctl_hint, .st-key-ctl_next, .st-key-ctl_keep, .st-key-retry";
+  var PICKER = ".st-key-start_problem input";
+  var startFocused = false;
+
+  function appRoot() {
+    return doc.querySelector('[data-testid="stApp"]');
+  }
+
+  function running() {
+    var root = appRoot();
+    return !!root && root.getAttribute("data-test-script-state") === "running";
+  }
+
+  function statusLine() {
+    var el = doc.getElementById("ivw-busy");
+    if (!el) {
+      el = doc.createElement("div");
+      el.id = "ivw-busy";
+      el.setAttribute("role", "status");
+      el.setAttribute("aria-live", "polite");
+      el.style.cssText =
+        "position:fixed;left:50%;transform:translateX(-50%);bottom:7.5rem;z-index:1000;" +
+        "max-width:90vw;padding:4px 10px;border-radius:6px;font:14px/1.4 sans-serif;" +
+        "background:#31333f;color:#ffffff;display:none";
+      doc.body.appendChild(el);
+    }
+    return el;
+  }
+
+  function say(text) {
+    var el = statusLine();
+    el.textContent = text;
+    el.style.display = text ? "block" : "none";
+  }
+
+  function holdBack(event) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    say("The interviewer is still answering. Your text is kept: press Enter when the reply ends.");
+  }
+
+  // Capture phase on the document runs before React's listeners on its root.
+  doc.addEventListener(
+    "keydown",
+    function (event) {
+      if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+      var target = event.target;
+      if (!target || !target.matches || !target.matches(BOX)) return;
+      if (running()) holdBack(event);
+    },
+    true
+  );
+  doc.addEventListener(
+    "click",
+    function (event) {
+      var target = event.target;
+      if (target && target.closest && target.closest(SEND) && running()) holdBack(event);
+    },
+    true
+  );
+
+  function focusBox() {
+    var box = doc.querySelector(BOX);
+    if (!box || box.disabled) return;
+    var active = doc.activeElement;
+    var lost = !active || active === doc.body || !doc.contains(active);
+    if (lost || (active.closest && active.closest(OWN_BUTTONS))) box.focus();
+  }
+
+  function focusPicker() {
+    var picker = doc.querySelector(PICKER);
+    if (!picker) {
+      startFocused = false;
+      return;
+    }
+    var active = doc.activeElement;
+    if (!startFocused && (!active || active === doc.body)) {
+      picker.focus();
+    }
+    startFocused = true;
+  }
+
+  function settled() {
+    say("");
+    focusBox();
+    focusPicker();
+  }
+
+  function watch() {
+    var root = appRoot();
+    if (!root) {
+      window.setTimeout(watch, 100);
+      return;
+    }
+    new MutationObserver(function () {
+      if (root.getAttribute("data-test-script-state") === "notRunning") settled();
+    }).observe(root, { attributes: true, attributeFilter: ["data-test-script-state"] });
+    if (!running()) settled();
+  }
+
+  watch();
+})();
