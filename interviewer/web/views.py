@@ -117,8 +117,10 @@ def page_title(problem: Problem) -> str:
 
 
 def problem_option(problem: Problem) -> str:
-    """A problem as the picker lists it: the title and what it is about."""
-    return f"{problem.title} — {problem.summary}"
+    """A problem as the picker lists it: the title and its tags (the summary
+    shows in the card under the picker; a whole sentence per option would not
+    fit a phone-width box)."""
+    return f"{problem.title} · {', '.join(problem.tags)}" if problem.tags else problem.title
 
 
 def step_strip_html(rows: list[StepRow], clock: ClockView | None = None) -> str:
@@ -154,12 +156,12 @@ def step_strip_html(rows: list[StepRow], clock: ClockView | None = None) -> str:
 
 STRIP_CSS = """
 .ivw-strip { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 12px; font-size: 0.9rem; }
-.ivw-steps { display: flex; gap: 4px; list-style: none; margin: 0; padding: 0; }
-.ivw-steps li { width: 1.6rem; height: 1.6rem; border-radius: 50%; display: flex; align-items: center;
+.ivw-strip ol.ivw-steps { display: flex; gap: 4px; list-style: none; margin: 0 !important; padding: 0 !important; }
+.ivw-strip ol.ivw-steps li { width: 1.6rem; height: 1.6rem; border-radius: 50%; display: flex; align-items: center;
   justify-content: center; font-weight: 600; font-size: 0.8rem; margin: 0; padding: 0;
   border: 2px solid #5f6b78; color: #31333f; background: #ffffff; }
-.ivw-steps li.ivw-done { background: #1e7e45; border-color: #1e7e45; color: #ffffff; }
-.ivw-steps li.ivw-current { background: #1f5fa8; border-color: #1f5fa8; color: #ffffff; }
+.ivw-strip ol.ivw-steps li.ivw-done { background: #1e7e45; border-color: #1e7e45; color: #ffffff; }
+.ivw-strip ol.ivw-steps li.ivw-current { background: #1f5fa8; border-color: #1f5fa8; color: #ffffff; }
 .ivw-now { font-weight: 600; }
 .ivw-clock { margin-left: auto; white-space: nowrap; }
 .ivw-clock.ivw-over { color: #b42318; font-weight: 600; }

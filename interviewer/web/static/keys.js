@@ -106,10 +106,19 @@
     startFocused = true;
   }
 
-  function settled() {
-    say("");
+  function settle() {
+    if (running()) return;
     focusBox();
     focusPicker();
+  }
+
+  function settled() {
+    say("");
+    // The last elements of a run may reach the page just after the run is
+    // marked finished: look again once the browser has drawn them.
+    settle();
+    window.requestAnimationFrame(settle);
+    window.setTimeout(settle, 300);
   }
 
   function watch() {
