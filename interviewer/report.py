@@ -7,6 +7,8 @@ reuse the wording here, so the three formats say the same things;
 
 from __future__ import annotations
 
+import re
+
 from .llm import Usage
 from .results import OFFLINE_GRADER_LABEL, Report, StepResult
 
@@ -43,8 +45,41 @@ def _md_code(text: str) -> str:
     return "`" + text.replace("`", "'") + "`"
 
 
+_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+
+
+def _md_inert_line(line: str) -> str:
+    """md_text outside inline code spans; a span's text stays verbatim (in
+    code, "&gt;" would show as typed, not as ">")."""
+    out, pos = [], 0
+    for m in _CODE_SPAN.finditer(line):
+        out += [md_text(line[pos : m.start()]), m.group(0)]
+        pos = m.end()
+    return "".join(out) + md_text(line[pos:])
+
+
 def _md_quote(text: str) -> str:
-    return "\n".join("> " + md_text(line) if line.strip() else ">" for line in text.splitlines())
+    """``text`` as a Markdown block quote, inert (no raw HTML) except inside
+    fenced code, which is kept verbatim so a ```mermaid block still draws."""
+    lines, fence = [], ""
+    for line in text.splitlines():
+        m = _FENCE.match(line)
+        if fence:
+            if (
+                m
+                and m.group(1)[0] == fence[0]
+                and len(m.group(1)) >= len(fence)
+                and not line.strip()[len(m.group(1)) :]
+            ):
+                fence = ""
+            lines.append("> " + line)
+        elif m:
+            fence = m.group(1)
+            lines.append("> " + line)
+        else:
+            lines.append("> " + _md_inert_line(line) if line.strip() else ">")
+    return "\n".join(lines)
 
 
 def header_lines(report: Report) -> list[tuple[str, str]]:
@@ -103,7 +138,8 @@ def render_markdown(report: Report) -> str:
         out.append("")
     out += ["## Scores by step", "", "| Step | Score | Status |", "| --- | --- | --- |"]
     for s in report.steps:
-        out.append(f"| {s.step}. {md_text(s.title)} | {fmt_score(s.score)} | {md_text(status_text(s))} |")
+        score = fmt_out_of_5(s.score, "not reached" if s.status == "not covered" else s.status)
+        out.append(f"| {s.step}. {md_text(s.title)} | {score} | {md_text(status_text(s))} |")
     out.append("")
     if report.injections:
         out += ["## Flagged: text addressed to the grader", ""]

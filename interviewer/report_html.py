@@ -2,12 +2,21 @@
 
 No external assets: the CSS is inline and the per-step chart is an inline
 SVG. The page is rendered by a Jinja2 template with autoescaping on, so every
-string a candidate (or a model) wrote is escaped; only the SVG, which is built
-here from escaped parts, is marked safe.
+string a candidate (or a model) wrote is escaped; the SVG (built here from
+escaped parts) and the transcript's Markdown (rendered by
+:mod:`interviewer.markdown_html`, raw HTML escaped) are marked safe.
+
+When the transcript holds a ```` ```mermaid ```` block, the bundled
+mermaid.min.js is inlined to draw it, and the content-security policy allows
+exactly that script and the one that starts it, by their SHA-256 hashes;
+without a diagram the page carries no script at all.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from functools import lru_cache
 from html import escape
 from pathlib import Path
@@ -15,10 +24,32 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from .report import colour, fmt_score, header_lines, status_text, step_line, usage_line
+from .markdown_html import has_mermaid, to_html
+from .report import colour, fmt_out_of_5, fmt_score, header_lines, status_text, step_line, usage_line
 from .results import OFFLINE_GRADER_LABEL, Report, StepResult
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+# The same vendored copy the app's diagram component uses (see its README.md).
+MERMAID_JS = Path(__file__).resolve().parent / "web" / "static" / "mermaid" / "mermaid.min.js"
+MERMAID_START = (
+    '(function () { "use strict";\n'
+    '  mermaid.initialize({ startOnLoad: false, securityLevel: "strict", theme: "default" });\n'
+    '  mermaid.run({ querySelector: "pre.mermaid", suppressErrors: true });\n'
+    "})();"
+)
+
+
+@lru_cache(maxsize=1)
+def _mermaid_js() -> str:
+    # "</script" inside the inlined code would end the element early (the
+    # vendored file has none today; a later version might).
+    return re.sub(r"</(script)", r"<\\/\1", MERMAID_JS.read_text(encoding="utf-8"), flags=re.I)
+
+
+def script_hash(code: str) -> str:
+    """A CSP source that allows exactly this inline script."""
+    digest = hashlib.sha256(code.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
 @lru_cache(maxsize=1)
@@ -44,14 +75,14 @@ def score_chart_svg(steps: list[StepResult], width: int = 640) -> str:
     for tick in range(0, 6):
         x = label_w + plot_w * tick / 5
         parts.append(f'<line x1="{x:.1f}" y1="{top - 8}" x2="{x:.1f}" y2="{height - 10}" stroke="#e3e6ea"/>')
-        parts.append(f'<text x="{x:.1f}" y="{top - 12}" text-anchor="middle" fill="#6b7785">{tick}</text>')
+        parts.append(f'<text x="{x:.1f}" y="{top - 12}" text-anchor="middle" fill="#5f6b78">{tick}</text>')
     for i, s in enumerate(steps):
         y = top + i * row
         label = escape(f"{s.step}. {s.title}")
         parts.append(f'<text x="{label_w - 8}" y="{y + 19}" text-anchor="end" fill="#2c3e50">{label}</text>')
         if s.score is None:
             parts.append(
-                f'<text x="{label_w + 6}" y="{y + 19}" fill="#8a94a0" font-style="italic">{escape(s.status)}</text>'
+                f'<text x="{label_w + 6}" y="{y + 19}" fill="#5f6b78" font-style="italic">{escape("not reached" if s.status == "not covered" else s.status)}</text>'
             )
             continue
         w = plot_w * s.score / 5
@@ -71,10 +102,17 @@ def score_chart_svg(steps: list[StepResult], width: int = 640) -> str:
 
 def render_html(report: Report) -> str:
     template = _env().get_template("report.html.j2")
+    # safe: Markdown rendered with raw HTML escaped (markdown_html)
+    turns = [Markup(to_html(t.text, draw_mermaid=True)) for t in report.transcript]
+    scripts = [_mermaid_js(), MERMAID_START] if any(has_mermaid(t.text) for t in report.transcript) else []
     return template.render(
         r=report,
         header=header_lines(report),
         chart=Markup(score_chart_svg(report.steps)),  # safe: built from escaped parts above
+        turns=turns,
+        scripts=[Markup(code) for code in scripts],  # our own bundled code, allowed by hash
+        script_sources=Markup(" ".join(script_hash(code) for code in scripts)),  # base64 hashes in quotes
+        fmt_out_of_5=fmt_out_of_5,
         offline_label=OFFLINE_GRADER_LABEL,
         fmt_score=fmt_score,
         step_line=step_line,

@@ -2,21 +2,26 @@
 
 fpdf2 embeds a subset of the TrueType font and writes a ToUnicode map, so
 Cyrillic, Greek or accented text typed by a candidate is both drawn and
-copyable. Text is laid out with multi_cell; nothing is interpreted as markup.
+copyable. Report text is laid out with multi_cell and never interpreted as
+markup; the transcript's Markdown is rendered (bold, lists, code blocks; a
+mermaid diagram as its source in a code block) through
+:mod:`interviewer.markdown_html`, whose HTML has every raw tag escaped.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from fpdf import FPDF
+from fpdf import FPDF, FontFace, TextStyle
 from fpdf.enums import XPos, YPos
 
+from .markdown_html import to_html
 from .report import colour, fmt_score, header_lines, step_line, usage_line
 from .results import OFFLINE_GRADER_LABEL, Report, StepResult
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVu"
+MONO = "DejaVuMono"
 INK = (44, 62, 80)
 MUTED = (107, 119, 133)
 
@@ -47,6 +52,7 @@ class _PDF(FPDF):
         super().__init__(format="A4")
         self.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
         self.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        self.add_font(MONO, "", str(FONTS / "DejaVuSansMono.ttf"))
         if not _GLYPHS:
             self.set_font(FONT, "", 10)
             _GLYPHS.update(self.current_font.cmap)  # type: ignore[union-attr]
@@ -86,6 +92,20 @@ class _PDF(FPDF):
             self.set_text_color(*INK)
             self.cell(6, 5, mark)
             self.multi_cell(0, 5, _clean(item), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def markdown(self, text: str, size: float = 9.5) -> None:
+        """A transcript turn's Markdown. Anything fpdf cannot lay out falls
+        back to the plain text, so a turn is never lost from the PDF."""
+        self.set_font(FONT, "", size)
+        self.set_text_color(*INK)
+        start = (self.page, self.get_y())
+        try:
+            self.write_html(_clean(to_html(text)), font_family=FONT, tag_styles=_md_styles(size), ul_bullet_char="•")
+        except Exception:
+            if (self.page, self.get_y()) == start:
+                self.para(text, size=size)
+        self.set_font(FONT, "", size)
+        self.set_text_color(*INK)
 
     def quote(self, text: str) -> None:
         x = self.l_margin
@@ -133,6 +153,27 @@ class _PDF(FPDF):
             self.rect(x0, y, w, bar_h, style="F")
             self.text(x0 + w + 1.5, y + bar_h - 1.4, fmt_score(s.score))
         self.set_y(bottom + 4)
+
+
+def _md_styles(size: float) -> dict[str, FontFace | TextStyle]:
+    """fpdf's HTML styles for a transcript turn: our ink and font, no italics
+    (the bundled DejaVu has no oblique face), code in DejaVu Sans Mono."""
+    heading = TextStyle(font_family=FONT, font_style="B", font_size_pt=size + 1, color=INK, t_margin=2, b_margin=1)
+    return {
+        "em": FontFace(emphasis=None, color=(31, 97, 141)),
+        "i": FontFace(emphasis=None, color=(31, 97, 141)),
+        "code": FontFace(family=MONO, fill_color=(243, 244, 246)),
+        "pre": TextStyle(
+            font_family=MONO, font_size_pt=size - 1, color=INK, t_margin=1, b_margin=1, fill_color=(243, 244, 246)
+        ),
+        "a": FontFace(color=(31, 97, 141), emphasis="UNDERLINE"),
+        "blockquote": TextStyle(color=(52, 73, 94), l_margin=4, t_margin=1, b_margin=1),
+        "p": TextStyle(font_family=FONT, font_size_pt=size, color=INK, t_margin=0, b_margin=1.5),
+        "li": TextStyle(l_margin=5, t_margin=0.5),
+        "ul": TextStyle(t_margin=0.5),
+        "ol": TextStyle(t_margin=0.5),
+        **{f"h{n}": heading for n in range(1, 7)},
+    }
 
 
 def render_pdf(report: Report) -> bytes:
@@ -223,6 +264,6 @@ def render_pdf(report: Report) -> bytes:
             who = "Interviewer" if t.role == "interviewer" else "Candidate"
             mark = " [hint]" if t.hint else ""
             pdf.para(f"{who}{mark}:", size=9.5, bold=True, colour=(31, 97, 141) if t.role == "candidate" else INK)
-            pdf.para(t.text, size=9.5)
+            pdf.markdown(t.text)
             pdf.ln(1)
     return bytes(pdf.output())

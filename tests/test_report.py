@@ -56,7 +56,7 @@ def test_html_is_self_contained(report: Report) -> None:
 def test_html_escapes_everything_the_candidate_typed(report: Report) -> None:
     html = render_html(report)
     assert "<script" not in html.lower()
-    assert "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt;" in html
+    assert "&lt;script&gt;alert(" in html and "&lt;/script&gt;" in html
     assert "<img" not in html
     assert NON_LATIN in html
 
@@ -182,3 +182,100 @@ def test_score_trends_accepts_reports_and_orders_by_time(fw: Framework) -> None:
     older = base.model_copy(update={"created_at": now - timedelta(days=3)})
     trends = score_trends([newer, older])
     assert [when for when, _ in trends[2]] == [older.created_at, newer.created_at]
+
+
+# --- how transcripts render (Markdown, Mermaid) and read (contrast) -------------------
+
+BANNER = "**Step 6 of 7 — System architecture**\n\nSketch it; `a --> b` is fine."
+SKETCH = "My sketch:\n\n```mermaid\ngraph LR\n  U[User] --> A[API] --> M[LLM]\n```\n\n- cache <b>here</b>"
+
+
+@pytest.fixture(scope="module")
+def diagram_report(fw: Framework) -> Report:
+    from interviewer.session import Turn
+
+    s = fixture_session(fw, "weak")
+    s.turns.insert(1, Turn(role="interviewer", text=BANNER, step=1))
+    s.turns.insert(2, Turn(role="candidate", text=SKETCH, step=1))
+    return grade_session(fw, s, None)
+
+
+def test_html_transcript_renders_markdown_and_draws_mermaid_under_a_hash_policy(diagram_report: Report) -> None:
+    import base64
+    import hashlib
+
+    html = render_html(diagram_report)
+    assert "<strong>Step 6 of 7 — System architecture</strong>" in html
+    assert "**Step 6 of 7" not in html
+    assert "<code>a --&gt; b</code>" in html
+    assert '<pre class="mermaid">graph LR\n  U[User] --&gt; A[API] --&gt; M[LLM]\n</pre>' in html
+    assert "&lt;b&gt;here&lt;/b&gt;" in html  # raw HTML stays text
+    # Exactly two inline scripts (bundled mermaid and its start), each allowed by its hash.
+    scripts = re.findall(r"<script>(.*?)</script>", html, re.S)
+    assert len(scripts) == 2 and "mermaid.run" in scripts[1]
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
+    assert policy is not None
+    allowed = re.search(r"script-src ([^;]+)", policy.group(1))
+    assert allowed is not None
+    hashes = {"'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'" for s in scripts}
+    assert set(allowed.group(1).split()) == hashes
+    assert "default-src 'none'" in policy.group(1)
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", html, re.IGNORECASE)
+
+
+def test_html_without_a_diagram_has_no_script_and_no_script_source(report: Report) -> None:
+    html = render_html(report)
+    assert "<script" not in html and "script-src" not in html
+
+
+def test_markdown_export_keeps_mermaid_and_code_verbatim(diagram_report: Report) -> None:
+    md = render_markdown(diagram_report)
+    assert "> ```mermaid\n> graph LR\n>   U[User] --> A[API] --> M[LLM]\n> ```" in md
+    assert "`a --> b`" in md
+    assert "&lt;b&gt;here&lt;/b&gt;" in md  # outside code, HTML stays inert
+    assert re.search(r"^\| 1\. [^|]+ \| \d\.\d / 5 \|", md, re.M)
+    from interviewer.results import StepResult
+
+    unreached = diagram_report.model_copy(deep=True)
+    unreached.steps[6] = StepResult(step=7, title="Deployment and monitoring", status="not covered")
+    assert "| 7. Deployment and monitoring | not reached |" in render_markdown(unreached)
+
+
+def test_pdf_transcript_renders_markdown_and_mermaid_as_code(diagram_report: Report, tmp_path: Path) -> None:
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is missing")
+    path = tmp_path / "r.pdf"
+    path.write_bytes(render_pdf(diagram_report))
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    appendix = text[text.index("Appendix: transcript") :]
+    assert "Step 6 of 7 — System architecture" in appendix and "**" not in appendix
+    assert "graph LR" in appendix and "U[User] --> A[API] --> M[LLM]" in appendix
+    assert "<b>here</b>" in appendix  # shown as typed, not as markup
+
+
+def _luminance(hex_colour: str) -> float:
+    h = hex_colour.lstrip("#")
+    channels = [int(h[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast(a: str, b: str) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_score_chips_and_report_text_meet_wcag_aa() -> None:
+    from interviewer.report import BAR_COLOURS, NO_SCORE_COLOUR
+
+    assert round(contrast("#ffffff", "#000000"), 1) == 21.0  # the formula itself
+    for chip in [*BAR_COLOURS.values(), NO_SCORE_COLOUR]:
+        assert contrast("#ffffff", chip) >= 4.5, chip
+    # Every text colour the HTML template declares, on white and on the
+    # lightest backgrounds it uses (table heads, quotes, banners).
+    template = (Path(__file__).resolve().parent.parent / "interviewer" / "templates" / "report.html.j2").read_text()
+    text_colours = set(re.findall(r"(?<![-\w])color:\s*(#[0-9a-fA-F]{6})", template))
+    assert len(text_colours) >= 4
+    for text in text_colours - {"#fff", "#ffffff"}:
+        for background in ("#ffffff", "#f0f2f5", "#fafbfc", "#fff4d6", "#fdecea", "#eef6ff"):
+            assert contrast(text, background) >= 4.5, (text, background)

@@ -224,12 +224,48 @@ def test_step_rows_tick_passed_steps_and_highlight_the_current(fw: Framework) ->
     session = make_session(fw, current_step=3)
     rows = views.step_rows(fw, session)
     assert [r.state for r in rows] == ["done", "done", "current", "todo", "todo", "todo", "todo"]
-    assert rows[2].label == f"{views.STEP_ICONS['current']} :blue-background[**3. {fw.step(3).title}**]"
-    assert rows[0].label == f"{views.STEP_ICONS['done']} 1. {fw.step(1).title}"
-    assert rows[6].label.startswith(views.STEP_ICONS["todo"] + " 7. ")
+    # States in words (an icon ligature would be read out as "check_circle").
+    assert rows[2].label == f"**3. {fw.step(3).title}** — :blue[**in progress**]"
+    assert rows[0].label == f"1. {fw.step(1).title} — :green[done]"
+    assert rows[6].label == f"7. {fw.step(7).title} — not started"
+    assert not any("material/" in r.label for r in rows)
 
     ended = make_session(fw, current_step=2, ended_at=T0)
-    assert [r.state for r in views.step_rows(fw, ended)][:3] == ["done", "todo", "todo"]
+    ended_rows = views.step_rows(fw, ended)
+    assert [r.state for r in ended_rows][:3] == ["done", "todo", "todo"]
+    assert ended_rows[2].words == "not reached"
+
+
+def test_step_strip_says_each_state_in_words_and_the_time(fw: Framework) -> None:
+    session = make_session(fw, current_step=2, minutes=30, turns=[turn("interviewer", "Q", step=2)])
+    strip = views.step_strip_html(views.step_rows(fw, session), views.clock_view(fw, session, now=T0))
+    assert 'aria-label="Interview progress"' in strip
+    assert f"Step 1, {fw.step(1).title}: done" in strip
+    assert f"Step 2, {fw.step(2).title}: in progress" in strip and 'aria-current="step"' in strip
+    assert f"Step 7, {fw.step(7).title}: not started" in strip
+    assert f"Step 2 of 7 · {fw.step(2).title}" in strip
+    assert "30:00 left" in strip and "over" not in strip.split("</style>")[1]
+    late = views.ClockView(total_left="0:00", step_left="0:00", step_over=True, total_over=True)
+    assert "(over time)" in views.step_strip_html(views.step_rows(fw, session), late)
+
+
+def test_custom_problem_gets_a_short_heading(fw: Framework) -> None:
+    from interviewer.framework import custom_problem
+
+    assert views.page_title(fw.problem("email-composer")) == "Smart email composer"
+    assert views.page_title(custom_problem("Design a bot that answers HR questions for a large company")) == (
+        "Your own problem"
+    )
+    assert views.problem_option(fw.problem("email-composer")) == "Smart email composer · text, realtime, privacy"
+
+
+def test_feedback_sections_cut_at_second_level_headings() -> None:
+    md = "# Title\n\n| a | b |\n\n## Summary\n\nGood.\n\n## Scores by step\n\n|x|\n\n## Step 1: X — 3.0 / 5\n\n> ## quoted\n"
+    assert views.feedback_sections(md) == [
+        ("Summary", "Good."),
+        ("Scores by step", "|x|"),
+        ("Step 1: X — 3.0 / 5", "> ## quoted"),
+    ]
 
 
 def test_clock_view_counts_down_and_flags_overrun(fw: Framework) -> None:
@@ -246,7 +282,13 @@ def test_usage_view_shows_model_usage_or_offline(fw: Framework) -> None:
     online.usage = Usage(prompt_tokens=1200, completion_tokens=34, cost_usd=0.01234, calls=2)
     assert views.usage_view(online) == ("1,234", "$0.0123")
     offline = make_session(fw, turns=[turn("interviewer", "Q", tokens=10), turn("candidate", "A", tokens=5)])
-    assert views.usage_view(offline) == ("15", "$0 (offline)")
+    assert views.usage_view(offline) == ("15", "free (offline)")
+    # Calls made, but litellm knows no price for the model: unknown, not free.
+    unpriced = make_session(fw, model="openai/fake")
+    unpriced.usage = Usage(prompt_tokens=100, completion_tokens=10, cost_usd=0.0, calls=1)
+    assert views.usage_view(unpriced) == ("110", "unknown")
+    assert views.usage_view(make_session(fw, model="openai/fake")) == ("0", "$0")
+    assert views.usage_line(unpriced) == "Tokens: 110 · Cost: unknown"
 
 
 def test_turn_markdown_marks_button_presses(fw: Framework) -> None:
@@ -285,8 +327,19 @@ def test_history_rows_and_trend(fw: Framework) -> None:
         overall_score=3.5,
     )
     row = views.session_rows([summary])[0]
-    assert (row["step"], row["status"], row["score"], row["started"]) == ("4/7", "ended", 3.5, "2026-01-01 12:00")
-    assert "score 3.5" in views.session_label(summary)
+    assert (row["step"], row["status"], row["score"], row["started"]) == (
+        "4/7",
+        "graded",
+        "3.5 / 5",
+        "2026-01-01 12:00",
+    )
+    assert views.session_label(summary).endswith("· graded · 3.5 / 5")
+    open_one = summary.model_copy(update={"ended_at": None, "overall_score": None})
+    assert views.session_rows([open_one])[0]["status"] == "in progress"
+    assert views.session_rows([open_one])[0]["score"] == ""
+    assert "step 4/7" in views.session_label(open_one)
+    ungraded = summary.model_copy(update={"overall_score": None})
+    assert views.session_status(ungraded) == "ended"
 
 
 def test_trend_rows_one_series_for_overall_and_each_step() -> None:
@@ -300,17 +353,18 @@ def test_trend_rows_one_series_for_overall_and_each_step() -> None:
     ]
 
 
-def test_report_step_rows_round_scores_and_keep_missing() -> None:
-    from types import SimpleNamespace
+def test_report_step_rows_one_score_format_and_not_reached() -> None:
+    from interviewer.results import StepResult
 
     steps = [
-        SimpleNamespace(step=1, title="Clarify", score=3.456, status="graded"),
-        SimpleNamespace(step=2, title="Frame", score=None, status="not covered"),
+        StepResult(step=1, title="Clarify", score=3.456, status="graded"),
+        StepResult(step=2, title="Frame", score=2, status="offline"),
+        StepResult(step=3, title="Data", status="not covered"),
+        StepResult(step=4, title="Model", status="not graded", reason="timeout"),
     ]
-    assert views.report_step_rows(steps) == [
-        {"step": 1, "title": "Clarify", "score": 3.5, "status": "graded"},
-        {"step": 2, "title": "Frame", "score": None, "status": "not covered"},
-    ]
+    rows = views.report_step_rows(steps)
+    assert [r["score"] for r in rows] == ["3.5 / 5", "2.0 / 5", "not reached", "not graded"]
+    assert rows[0]["step"] == "1. Clarify" and rows[0]["status"] == "graded by model"
     assert [d[0] for d in views.REPORT_DOWNLOADS] == ["Markdown", "HTML", "JSON", "PDF"]
 
 

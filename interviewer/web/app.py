@@ -15,7 +15,6 @@ from .sidebar import model_settings_panel, nav
 from .start_page import start_page
 from .state import log, store
 
-
 # Bundled: a Material icon as page_icon makes the browser fetch it from a font CDN.
 FAVICON = Path(__file__).resolve().parent / "static" / "favicon.png"
 

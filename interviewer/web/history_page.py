@@ -22,7 +22,9 @@ def history_page() -> None:
     st.subheader("Score trend")
     rows = trend_rows()
     if rows:
-        by_step = st.toggle("Show each step", key="history_steps", help="One line per step instead of the overall score.")
+        by_step = st.toggle(
+            "Show each step", key="history_steps", help="One line per step instead of the overall score."
+        )
         shown = [r for r in rows if (r["series"] != "Overall") == by_step]
         if shown:
             score_chart(shown)

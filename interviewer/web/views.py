@@ -98,10 +98,8 @@ def usage_view(session: Session) -> tuple[str, str]:
         tokens = sum(t.tokens for t in session.turns)
         return f"{tokens:,}", "free (offline)"
     if usage.cost_usd:
-        cost = f"${usage.cost_usd:.4f}"
-    else:
-        cost = "unknown" if usage.calls else "$0"
-    return f"{usage.total_tokens:,}", cost
+        return f"{usage.total_tokens:,}", f"${usage.cost_usd:.4f}"
+    return f"{usage.total_tokens:,}", "unknown" if usage.calls else "$0"
 
 
 def usage_line(session: Session) -> str:
