@@ -160,6 +160,60 @@ def read_answers(stream: TextIO, interactive: bool, prompt_out: TextIO | None = 
         yield "\n".join(para).strip()
 
 
+class PlainText:
+    """Markdown emphasis (``**``) dropped from streamed text for the terminal,
+    even when a chunk ends half-way through the marker."""
+
+    def __init__(self) -> None:
+        self.held = ""
+
+    def feed(self, chunk: str) -> str:
+        text = (self.held + chunk).replace("**", "")
+        self.held = "*" if text.endswith("*") else ""
+        return text[:-1] if self.held else text
+
+    def flush(self) -> str:
+        out, self.held = self.held, ""
+        return out
+
+
+def plain(text: str) -> str:
+    return text.replace("**", "")
+
+
+def _offer_grading(interviewer, args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> None:  # type: ignore[no-untyped-def]
+    """Asked at a terminal once the interview has ended: grade it now?"""
+    from . import cli_grade
+    from .grader import grade_session
+    from .report import fmt_out_of_5, step_line
+
+    session = interviewer.session
+    out.write("Grade it now? [Y/n] ")
+    out.flush()
+    answer = stdin.readline()
+    if not answer or answer.strip().lower() not in ("", "y", "yes"):
+        out.write(f"Grade it later with: python -m interviewer grade {session.id}\n")
+        return
+    choice = argparse.Namespace(offline=False, model=None, api_base=None)
+    settings = cli_grade.grader_settings(choice, session)
+    out.write(
+        "Grading offline (rule-based; no model is called)...\n"
+        if settings is None
+        else f"Grading with {settings.model}...\n"
+    )
+    try:
+        report = grade_session(interviewer.fw, session, settings, samples=1)
+    except InterviewerError as exc:
+        err.write(f"error: grading failed: {exc}\nGrade it later with: python -m interviewer grade {session.id}\n")
+        return
+    if interviewer.store is not None:
+        interviewer.store.save_report(session.id, report.model_dump(mode="json"), report.overall_score)
+    verdict = f" · {report.verdict}" if report.verdict else ""
+    out.write(f"\nOverall: {fmt_out_of_5(report.overall_score)}{verdict}\n")
+    out.writelines(f"  Step {s.step}. {s.title}: {step_line(s)}\n" for s in report.steps)
+    out.write(f"Full report: python -m interviewer export {session.id} --format html -o report.html\n")
+
+
 def _run(interviewer, args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:  # type: ignore[no-untyped-def]
     from .agent import Reply
     from .errors import LLMError
@@ -168,17 +222,26 @@ def _run(interviewer, args: argparse.Namespace, out: TextIO, err: TextIO, stdin:
     session = interviewer.session
     resume_hint = f"python -m interviewer resume {session.id}"
 
-    def speak(reply: Reply) -> bool:
-        out.write("\nInterviewer: ")
+    def speak(reply: Reply, typed_now: bool) -> bool:
+        # The label is written with the first words, so a reply that fails
+        # before any text leaves no empty "Interviewer:" line behind.
+        started = False
+        text = PlainText()
         try:
             for chunk in reply:
-                out.write(chunk)
+                piece = text.feed(chunk)
+                if piece and not started:
+                    out.write("\nInterviewer: ")
+                    started = True
+                out.write(piece)
                 out.flush()
         except LLMError as exc:
-            out.write("\n")
-            err.write(f"error: {exc}\nYour answer is saved. Resume with: {resume_hint}\n")
+            if started:
+                out.write("\n")
+            saved = "Your answer is saved. " if typed_now else "Nothing is lost. "
+            err.write(f"error: {exc}\n{saved}Resume with: {resume_hint}\n")
             return False
-        out.write("\n")
+        out.write(text.flush() + "\n")
         return True
 
     if session.offline:
@@ -187,16 +250,19 @@ def _run(interviewer, args: argparse.Namespace, out: TextIO, err: TextIO, stdin:
         out.write(f"[Interviewer model: {interviewer.settings.where()}]\n")
     out.write("Commands: /hint, /next (move to the next step), /quit (pause; resume later), /end.\n")
     if not session.turns:
-        if not speak(interviewer.open()):
+        if not speak(interviewer.open(), typed_now=False):
             return EXIT_USAGE
     elif session.awaiting_reply():
-        if not speak(interviewer.retry()):
+        last = session.turns[-1]
+        out.write(f"\n(Resuming {session.id} at step {session.current_step}; the interviewer owes a reply to:)\n")
+        out.write(f"You: {plain(last.text)}\n")
+        if not speak(interviewer.retry(), typed_now=False):
             return EXIT_USAGE
     else:
         out.write(f"\n(Resuming {session.id} at step {session.current_step}.) Last from the interviewer:\n")
         last = next((t for t in reversed(session.turns) if t.role == "interviewer"), None)
         if last:
-            out.write(f"Interviewer: {last.text}\n")
+            out.write(f"Interviewer: {plain(last.text)}\n")
 
     interactive = stdin.isatty()
     for message in read_answers(stdin, interactive, out if interactive else None):
@@ -218,13 +284,16 @@ def _run(interviewer, args: argparse.Namespace, out: TextIO, err: TextIO, stdin:
         except InputError as exc:
             err.write(f"{exc}\n")
             continue
-        if not speak(reply):
+        if not speak(reply, typed_now=True):
             return EXIT_USAGE
         if reply.plan.closing:
             break
     interviewer.end()
     out.write(f"\nInterview ended and saved. Session id: {session.id}\n")
-    out.write(f"Grade it with: python -m interviewer grade {session.id}\n")
+    if interactive:
+        _offer_grading(interviewer, args, out, err, stdin)
+    else:
+        out.write(f"Grade it with: python -m interviewer grade {session.id}\n")
     return EXIT_OK
 
 
@@ -260,6 +329,11 @@ def cmd_resume(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO
     store = open_store(args)
     session = load_session(store, args.session_id)
     if session.ended:
+        if store.latest_report(session.id) is not None:
+            raise InputError(
+                f"Session {session.id} has ended and is graded; see its report with: "
+                f"python -m interviewer export {session.id}  (start a new interview to practise again)"
+            )
         raise InputError(f"Session {session.id} has ended; grade it with: python -m interviewer grade {session.id}")
     settings = model_settings(args, session.model, session.api_base)
     if settings.model != session.model or settings.api_base != session.api_base:
@@ -277,14 +351,15 @@ def cmd_sessions(args: argparse.Namespace, out: TextIO) -> int:
         out.write("No sessions yet. Start one with: python -m interviewer interview --problem email-composer\n")
         return EXIT_OK
     out.write(
-        f"{'id':<12}  {'date':<16}  {'level':<6}  {'step':<6}  {'turns':>5}  {'status':<7}  {'score':>5}  problem\n"
+        f"{'id':<12}  {'date':<16}  {'level':<6}  {'step':<6}  {'turns':>5}  {'status':<11}  {'score':>5}  problem\n"
     )
     for r in rows:
-        status = "ended" if r.ended_at else "open"
+        # The same words as the app's history table.
+        status = "in progress" if r.ended_at is None else ("graded" if r.overall_score is not None else "ended")
         score = f"{r.overall_score:.1f}" if r.overall_score is not None else "-"
         out.write(
             f"{r.id:<12}  {r.created_at:%Y-%m-%d %H:%M}  {r.level:<6}  {r.current_step}/{STEP_COUNT:<4}  "
-            f"{r.turns:>5}  {status:<7}  {score:>5}  {r.title}\n"
+            f"{r.turns:>5}  {status:<11}  {score:>5}  {r.title}\n"
         )
     return EXIT_OK
 

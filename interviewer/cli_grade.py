@@ -239,8 +239,8 @@ def cmd_grade(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO)
 
     report = grade_session(fw, session, settings, samples=args.samples, on_progress=progress)
     if store is not None:
-        rid = store.save_report(session.id, report.model_dump(mode="json"), report.overall_score)
-        err.write(f"Saved report {rid} with session {session.id}.\n")
+        store.save_report(session.id, report.model_dump(mode="json"), report.overall_score)
+        err.write(f"Saved the report with session {session.id}.\n")
     write_report(report, fmt, args, out, err)
     reached = [s for s in report.steps if s.status != "not covered"]
     if reached and all(s.status == "not graded" for s in reached):
@@ -274,6 +274,6 @@ def cmd_export(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO
         try:
             report = load_report(dict(stored.data))
         except ReportError as exc:
-            raise _error(f"The stored report {stored.id} of session {args.source} cannot be read: {exc}") from None
+            raise _error(f"The stored report of session {args.source} cannot be read: {exc}") from None
     write_report(report, fmt, args, out, err)
     return EXIT_OK

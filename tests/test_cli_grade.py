@@ -121,7 +121,7 @@ def test_stored_session_is_graded_saved_and_exported(fw: Framework, data_dir: Pa
 
     code, out, err = run("grade", session.id, "--format", "json")
     assert code == 0, err
-    assert f"Saved report 1 with session {session.id}" in err
+    assert f"Saved the report with session {session.id}." in err and "report 1" not in err
     stored = store.latest_report(session.id)
     assert stored is not None and stored.overall_score == json.loads(out)["overall_score"]
     assert store.list_sessions()[0].overall_score == stored.overall_score

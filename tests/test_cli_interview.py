@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -39,6 +40,7 @@ def test_offline_interview_runs_all_seven_steps(data_dir: Path) -> None:
     for n, title in enumerate(["Clarify requirements", "Frame it as an ML problem", "Data collection"], start=1):
         assert f"Step {n} of 7 — {title}" in result.stdout
     assert "Step 7 of 7 — Deployment and monitoring" in result.stdout
+    assert "**" not in result.stdout  # Markdown emphasis is not printed raw
     sid = session_id(result.stdout)
     s = Store(data_dir).load(sid)
     assert s.ended and {t.step for t in s.turns} == set(range(1, 8))
@@ -108,7 +110,9 @@ def test_quit_pauses_and_sessions_lists_it(data_dir: Path) -> None:
     result = run_cli(["interview", "--problem", "image-generator", "--level", "staff"], data_dir, "Images.\n\n/quit\n")
     assert result.returncode == 0 and "Resume with" in result.stdout
     listing = run_cli(["sessions"], data_dir)
-    assert "Creative image generator" in listing.stdout and "open" in listing.stdout and "staff" in listing.stdout
+    assert (
+        "Creative image generator" in listing.stdout and "in progress" in listing.stdout and "staff" in listing.stdout
+    )
     sid = session_id(result.stdout)
     resumed = run_cli(["resume", sid], data_dir, "More about images.\n")
     assert resumed.returncode == 0 and f"Resuming {sid}" in resumed.stdout
@@ -146,3 +150,73 @@ def test_bad_model_setting_in_env_is_a_clear_error(data_dir: Path) -> None:
     )
     assert result.returncode == 2 and "INTERVIEWER_TIMEOUT" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_plain_text_drops_emphasis_split_across_chunks() -> None:
+    from interviewer.cli import PlainText
+
+    text = PlainText()
+    pieces = [text.feed(c) for c in ["*", "*Step 1 of 7", " — Clarify*", "*\n\nWhat ", "is 2 * 3?*"]]
+    assert "".join(pieces) + text.flush() == "Step 1 of 7 — Clarify\n\nWhat is 2 * 3?*"
+
+
+def test_resume_owed_reply_against_a_dead_server_claims_nothing(data_dir: Path, fake_llm) -> None:
+    fake_llm.script("Welcome. What are we building?", Reply(status=500, error="overloaded"))
+    first = run_cli(
+        ["interview", "--problem", "email-composer", "--model", "openai/scripted", "--api-base", fake_llm.base_url],
+        data_dir,
+        "My precious answer\n",
+        INTERVIEWER_RETRIES="0",
+    )
+    assert first.returncode == 2 and "Your answer is saved" in first.stderr
+    [summary] = Store(data_dir).list_sessions()
+    dead = f"http://127.0.0.1:{free_port()}/v1"
+    again = run_cli(["resume", summary.id, "--api-base", dead], data_dir, "", INTERVIEWER_RETRIES="0")
+    assert again.returncode == 2
+    assert "owes a reply to" in again.stdout and "You: My precious answer" in again.stdout
+    assert "Interviewer:" not in again.stdout  # no empty label for a reply that never came
+    assert "Your answer is saved" not in again.stderr and "Nothing is lost" in again.stderr
+
+
+def test_resume_of_a_graded_session_points_to_its_report(data_dir: Path) -> None:
+    ended = run_cli(["interview", "--problem", "email-composer"], data_dir, "Who are the users?\n")
+    sid = session_id(ended.stdout)
+    graded = run_cli(["grade", sid, "--offline"], data_dir)
+    assert graded.returncode == 0, graded.stderr
+    again = run_cli(["resume", sid], data_dir)
+    assert again.returncode == 2
+    assert "graded" in again.stderr and f"python -m interviewer export {sid}" in again.stderr
+    assert "grade it with" not in again.stderr
+    listing = run_cli(["sessions"], data_dir)
+    assert "graded" in listing.stdout
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_ending_at_a_terminal_offers_to_grade(data_dir: Path) -> None:
+    from interviewer.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    stdin = _Terminal("Who are the users, and at what scale?\n/end\n\n")
+    code = main(
+        ["--data-dir", str(data_dir), "interview", "--problem", "email-composer"], stdin=stdin, out=out, err=err
+    )
+    assert code == 0, err.getvalue()
+    text = out.getvalue()
+    assert "Grade it now? [Y/n]" in text and "Overall: " in text and " / 5" in text
+    sid = session_id(text)
+    assert Store(data_dir).latest_report(sid) is not None
+    assert f"python -m interviewer export {sid}" in text
+
+    declined = io.StringIO()
+    main(
+        ["--data-dir", str(data_dir), "interview", "--problem", "email-composer"],
+        stdin=_Terminal("An answer.\n/end\nn\n"),
+        out=declined,
+        err=io.StringIO(),
+    )
+    assert "Grade it later with: python -m interviewer grade" in declined.getvalue()
+    assert Store(data_dir).latest_report(session_id(declined.getvalue())) is None
