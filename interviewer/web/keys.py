@@ -10,6 +10,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from ..session import MAX_MESSAGE_CHARS
+
 KEYS_JS = Path(__file__).resolve().parent / "static" / "keys.js"
 CONTAINER_KEY = "ivw_keys"
 
@@ -18,7 +20,8 @@ CONTAINER_KEY = "ivw_keys"
 def script_html() -> str:
     # The keyed container takes no room on the page; the script still runs.
     hide = f"<style>.st-key-{CONTAINER_KEY} {{ display: none; }}</style>"
-    return f"{hide}<script>{KEYS_JS.read_text(encoding='utf-8')}</script>"
+    limit = f"window.__interviewerMaxChars = {MAX_MESSAGE_CHARS};"
+    return f"{hide}<script>{limit}\n{KEYS_JS.read_text(encoding='utf-8')}</script>"
 
 
 def install() -> None:

@@ -4,14 +4,17 @@
   Streamlit runs the page script on the server; the browser marks the app root
   with data-test-script-state = "running" | "notRunning". This script:
 
-  1. keeps the chat box usable while the interviewer answers: the candidate can
+  1. says so when a paste would take the answer past the limit (Streamlit's
+     box refuses such input whole, and silently; the text stays on the
+     clipboard and what was typed before stays in the box);
+  2. keeps the chat box usable while the interviewer answers: the candidate can
      type the next answer, but Enter (or the send button) is held back until
      the reply has ended, so a draft is never submitted into a half-finished
      turn and never lost; a polite status line says why;
-  2. puts focus back in the chat box when a run ends, if focus was nowhere
+  3. puts focus back in the chat box when a run ends, if focus was nowhere
      (on the page body, or on a control that a rerun replaced) or on one of the
      interview's own buttons (Hint, Next step, Retry, Keep going);
-  3. on the start page, focuses the problem picker once, so a keyboard user
+  4. on the start page, focuses the problem picker once, so a keyboard user
      reaches it first instead of tabbing through the sidebar.
 
   It installs once per browser tab; later page runs find it installed.
@@ -81,6 +84,32 @@
     function (event) {
       var target = event.target;
       if (target && target.closest && target.closest(SEND) && running()) holdBack(event);
+    },
+    true
+  );
+
+  doc.addEventListener(
+    "paste",
+    function (event) {
+      var box = event.target;
+      var limit = window.__interviewerMaxChars || 0;
+      if (!limit || !box || !box.matches || !box.matches(BOX)) return;
+      var pasted = (event.clipboardData && event.clipboardData.getData("text")) || "";
+      var kept = box.value.length - (box.selectionEnd - box.selectionStart);
+      if (kept + pasted.length > limit) {
+        say(
+          "Not pasted: that would make " + (kept + pasted.length).toLocaleString("en") +
+          " characters, and the limit is " + limit.toLocaleString("en") +
+          ". It is still on your clipboard; shorten it, or send it in parts."
+        );
+      }
+    },
+    true
+  );
+  doc.addEventListener(
+    "input",
+    function (event) {
+      if (event.target && event.target.matches && event.target.matches(BOX) && !running()) say("");
     },
     true
   );
