@@ -16,6 +16,8 @@ from . import model_choice, views
 from .diagrams import render_text
 from .state import env, fw, go, log, store
 
+SHOWN_ABOVE = ("Problem", "Overall score", "Verdict")
+
 
 def report_page(session_id: str, side: DeltaGenerator) -> None:
     session = store().load(session_id)
@@ -84,6 +86,10 @@ def show_report(session: Session, result: Any) -> None:
     a, b = st.columns(2)
     a.metric("Overall score", report.fmt_out_of_5(result.overall_score))
     b.metric("Verdict", result.verdict or "—")
+    # The report's header, less what the title and the metrics above say.
+    st.caption(
+        " · ".join(f"{label}: {value}" for label, value in report.header_lines(result) if label not in SHOWN_ABOVE)
+    )
     if result.offline:
         st.info(
             "Graded offline: rule-based, no model (rubric points explained with specifics; keyword lists earn nothing).",

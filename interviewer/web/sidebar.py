@@ -61,7 +61,7 @@ def test_connection() -> None:
 
 
 def nav() -> None:
-    st.markdown("### :material/record_voice_over: Mock interviewer")
+    st.markdown("### Mock interviewer")  # no icon: a screen reader would read its name
     left, right = st.columns(2)
     left.button("New interview", on_click=go, args=("start",), width="stretch")
     right.button("History", on_click=go, args=("history",), width="stretch")

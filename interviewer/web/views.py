@@ -9,7 +9,6 @@ from datetime import datetime
 from html import escape
 from typing import Any, Literal
 
-from ..agent import HINT_TEXT, NEXT_TEXT
 from ..framework import STEP_COUNT, Framework, Problem
 from ..planner import COVERAGE_TO_ADVANCE, coverage
 from ..report import fmt_out_of_5, status_text
@@ -22,9 +21,11 @@ StepState = Literal["done", "current", "todo"]
 # (icon ligatures such as "check_circle" would be read out as text).
 STEP_WORDS: dict[str, str] = {"done": "done", "current": "in progress", "todo": "not started"}
 
-HINT_ICON = ":material/lightbulb:"
+# Button presses shown in the chat: words only (a Material icon in Markdown
+# is read out by screen readers as "lightbulb icon").
+HINT_MARK = "*Asked for a hint*"
 
-NEXT_ICON = ":material/skip_next:"
+NEXT_MARK = "*Asked to move on to the next step*"
 
 
 @dataclass(frozen=True)
@@ -34,15 +35,19 @@ class StepRow:
     state: StepState
     covered: float  # share of the step's key questions addressed (0..1)
     ended: bool = False
+    reached: bool = True
 
     @property
     def words(self) -> str:
-        return "not reached" if self.ended and self.state == "todo" else STEP_WORDS[self.state]
+        if self.ended and self.state == "todo":
+            return "ended here" if self.reached else "not reached"
+        return STEP_WORDS[self.state]
 
     @property
     def label(self) -> str:
         """One line of the sidebar's step list (Markdown)."""
-        text = f"{self.number}. {self.title}"
+        # "1\\." so Markdown does not start an ordered list inside the list item.
+        text = f"{self.number}\\. {self.title}"
         if self.state == "current":
             return f"**{text}** — :blue[**{self.words}**]"
         if self.state == "done":
@@ -65,7 +70,7 @@ def step_rows(fw: Framework, session: Session) -> list[StepRow]:
                 state = "todo"
         else:
             state = "todo"
-        rows.append(StepRow(n, step.title, state, share, session.ended))
+        rows.append(StepRow(n, step.title, state, share, session.ended, n <= session.current_step))
     return rows
 
 
@@ -187,9 +192,9 @@ def feedback_sections(markdown: str) -> list[tuple[str, str]]:
 def turn_markdown(turn: Turn) -> str:
     """A candidate's button presses read as actions, not as typed text."""
     if turn.role == "candidate" and turn.kind == "hint":
-        return f"{HINT_ICON} *{HINT_TEXT.strip('()').capitalize()}*"
+        return HINT_MARK
     if turn.role == "candidate" and turn.kind == "next":
-        return f"{NEXT_ICON} *{NEXT_TEXT.strip('()').capitalize()}*"
+        return NEXT_MARK
     return turn.text
 
 

@@ -109,7 +109,11 @@
   doc.addEventListener(
     "input",
     function (event) {
-      if (event.target && event.target.matches && event.target.matches(BOX) && !running()) say("");
+      // The refused paste itself fires "input" (over the limit, before the box
+      // puts its old text back): keep the message for that one.
+      var box = event.target;
+      var limit = window.__interviewerMaxChars || Infinity;
+      if (box && box.matches && box.matches(BOX) && !running() && box.value.length <= limit) say("");
     },
     true
   );
