@@ -47,12 +47,13 @@ def history_page() -> None:
         selection_mode="single-row",
         column_order=("started", "problem", "level", "step", "status", "score"),
         column_config={
-            "started": st.column_config.TextColumn("Started", width="small"),
-            "problem": st.column_config.TextColumn("Problem", width="medium"),
-            "level": st.column_config.TextColumn("Level", width="small"),
-            "step": st.column_config.TextColumn("Step", width="small"),
-            "status": st.column_config.TextColumn("Status", width="small"),
-            "score": st.column_config.TextColumn("Score", width="small"),
+            # Pixel widths that fit the centered layout with no column hidden.
+            "started": st.column_config.TextColumn("Started", width=125),
+            "problem": st.column_config.TextColumn("Problem", width=220),
+            "level": st.column_config.TextColumn("Level", width=65),
+            "step": st.column_config.TextColumn("Step", width=50),
+            "status": st.column_config.TextColumn("Status", width=95),
+            "score": st.column_config.TextColumn("Score", width=65),
         },
     )
 

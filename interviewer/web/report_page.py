@@ -16,7 +16,7 @@ from . import model_choice, views
 from .diagrams import render_text
 from .state import env, fw, go, log, store
 
-SHOWN_ABOVE = ("Problem", "Overall score", "Verdict")
+SHOWN_ABOVE = ("Problem", "Overall score", "Verdict", "Level", "Session")
 
 
 def report_page(session_id: str, side: DeltaGenerator) -> None:
@@ -95,17 +95,9 @@ def show_report(session: Session, result: Any) -> None:
             "Graded offline: rule-based, no model (rubric points explained with specifics; keyword lists earn nothing).",
             icon=":material/cloud_off:",
         )
-    # The one score table on the page (the feedback below leaves its own out).
-    st.dataframe(
-        views.report_step_rows(result.steps),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "step": st.column_config.TextColumn("Step", width="medium"),
-            "score": st.column_config.TextColumn("Score", width="small"),
-            "status": st.column_config.TextColumn("Status", width="medium"),
-        },
-    )
+    # The one score table on the page (the feedback below leaves its own
+    # out): a Markdown table, so a screen reader reads it as a table.
+    st.markdown(views.report_table_markdown(result.steps))
     # Generated when clicked (a PDF takes a moment), without rerunning the page.
     with st.container(horizontal=True, gap="small"):
         for label, fmt, mime in views.REPORT_DOWNLOADS:

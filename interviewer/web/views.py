@@ -240,6 +240,13 @@ def trend_rows(
     return rows
 
 
+def report_table_markdown(steps: Iterable[Any]) -> str:
+    """The report page's score table; every cell is our own wording."""
+    lines = ["| Step | Score | Status |", "| --- | --- | --- |"]
+    lines += [f"| {r['step']} | {r['score']} | {r['status']} |" for r in report_step_rows(steps)]
+    return "\n".join(lines)
+
+
 # (label, format for interviewer.export.render and file extension, MIME type)
 REPORT_DOWNLOADS: tuple[tuple[str, str, str], ...] = (
     ("Markdown", "md", "text/markdown"),
