@@ -153,6 +153,7 @@ def test_offline_interview_answer_hint_next_and_end(data_dir: Path) -> None:
     # Offline grading: the progress box is gone once graded; the report and its downloads.
     assert not at.status
     assert any("Graded offline" in i.value for i in at.info)
+    assert page_text(at).count("Offline grader") + page_text(at).count("Graded offline") == 1
     assert [d.label for d in at.get("download_button")] == ["Markdown", "HTML", "JSON", "PDF"]
     stored = Store(data_dir).latest_report(session.id)
     assert stored is not None and stored.data["offline"] is True
@@ -255,13 +256,25 @@ def test_past_sessions_and_history_open_an_earlier_interview(data_dir: Path, fw:
 # --- with a model (the scripted OpenAI-compatible server) -----------------------------
 
 
-def test_model_interview_streams_replies_and_counts_tokens(scripted: FakeOpenAI, data_dir: Path) -> None:
+def test_model_interview_streams_replies_and_counts_tokens(
+    scripted: FakeOpenAI, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     scripted.script("Welcome. What does the system produce?", "Good. Which users matter most?")
     at = start(new_app())
     assert chats(at)[0][1].endswith("Welcome. What does the system produce?")
     assert "`openai/scripted`" in at.caption[0].value
+    # After a streamed reply the page is finished as it stands: no second run
+    # (which kept the input locked for seconds after the visible end).
+    import streamlit
+
+    reruns: list[object] = []
+    real_rerun = streamlit.rerun
+    monkeypatch.setattr(streamlit, "rerun", lambda *a, **k: (reruns.append(a), real_rerun(*a, **k)))
     ok(at.chat_input(key="chat").set_value("Short email continuations.").run())
+    assert reruns == []
     assert chats(at)[-1][1] == "Good. Which users matter most?"
+    # The controls under the input are live again in that same run.
+    assert not at.button(key="ctl_hint").disabled and not at.chat_input(key="chat").disabled
     session = only_session(data_dir)
     assert session.usage.calls == 2 and session.usage.total_tokens > 0
     # The scripted model has no price: the cost is unknown, not "$0".

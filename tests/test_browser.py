@@ -119,6 +119,18 @@ CONTRAST_JS = """() => {
 }"""
 
 
+UNNAMED = re.compile(r"^\s*- (button|textbox|combobox|checkbox|radio|switch|slider|link)(\s*\[[^\]]*\])?:?$", re.M)
+
+
+def assert_labelled(page: Any) -> None:
+    """Every control in the accessibility tree has a name, and no icon is
+    read out by its ligature name (e.g. "check_circle")."""
+    tree = page.get_by_test_id("stApp").aria_snapshot()
+    assert not UNNAMED.findall(tree), [line for line in tree.splitlines() if UNNAMED.match(line)]
+    for ligature in ("check_circle", "radio_button_unchecked", "record_voice_over", "lightbulb icon"):
+        assert ligature not in tree, ligature
+
+
 def send(page: Any, text: str) -> None:
     box = page.get_by_test_id("stChatInputTextArea")
     box.wait_for(state="visible", timeout=TIMEOUT_MS)
@@ -170,6 +182,7 @@ def test_interview_in_a_real_browser(app_url: str, fake_llm: FakeOpenAI, tmp_pat
             expect(page.get_by_text("Interviewer: openai/scripted")).to_be_visible()
             picker = page.get_by_role("combobox", name="Choose a problem")
             expect(picker).to_be_focused()
+            assert_labelled(page)
             page.get_by_test_id("stSelectbox").click()
             page.get_by_role("option", name="Smart email composer").click()
             expect(page.get_by_text("Inline suggestions that finish a user's sentence")).to_be_visible()
@@ -190,7 +203,7 @@ def test_interview_in_a_real_browser(app_url: str, fake_llm: FakeOpenAI, tmp_pat
             tree = strip.aria_snapshot()
             assert "Step 1, Clarify requirements and constraints: in progress" in tree
             assert "Step 2, Frame it as an ML problem: not started" in tree
-            assert "check_circle" not in page.get_by_test_id("stApp").aria_snapshot()
+            assert_labelled(page)
 
             # An answer in Markdown; while the reply is on its way the box stays
             # usable: a draft typed meanwhile is kept, and Enter does not send it.
@@ -326,6 +339,7 @@ def test_interview_in_a_real_browser(app_url: str, fake_llm: FakeOpenAI, tmp_pat
             expect(html_page.locator(".turn strong", has_text="next few words")).to_be_visible()
             assert "**" not in html_page.locator("main").inner_text()
             assert not problems, problems
+            assert_labelled(page)
             texts_contrast = html_page.evaluate(CONTRAST_JS)
             chips = [t for t in texts_contrast if t["chip"]]
             assert chips and all(t["ratio"] >= 4.5 for t in chips), chips
@@ -334,6 +348,17 @@ def test_interview_in_a_real_browser(app_url: str, fake_llm: FakeOpenAI, tmp_pat
             html_page.set_viewport_size({"width": 420, "height": 860})
             assert html_page.evaluate("document.documentElement.scrollWidth") <= 420
             html_page.close()
+
+            # History: one click on a row opens that session.
+            page.goto(f"{app_url}/?view=history")
+            grid = page.get_by_test_id("stDataFrame")
+            expect(grid).to_be_visible()
+            expect(page.get_by_test_id("stVegaLiteChart")).to_be_visible()
+            bounds = grid.bounding_box()
+            assert bounds is not None
+            page.mouse.click(bounds["x"] + 18, bounds["y"] + 35 + 18)  # the first row's selection cell
+            page.wait_for_url(re.compile(r"\?session=[0-9a-f]{12}"))
+            expect(page.locator("h1").first).to_contain_text("Smart email composer")
         finally:
             browser.close()
     assert not outside, f"requests left 127.0.0.1: {outside}"

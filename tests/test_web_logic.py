@@ -170,6 +170,17 @@ def test_decide_covers_every_state(fw: Framework) -> None:
     assert turns.decide(ended, turns.Pending(ended.id, "answer", "x"), None) == "ended"
 
 
+def test_held_text_is_what_an_owed_reply_kept_from_being_sent(fw: Framework) -> None:
+    talking = make_session(fw, turns=[turn("interviewer", "Q?"), turn("candidate", "A.")])
+    typed = turns.Pending(talking.id, "answer", "my next answer")
+    decision = turns.decide(talking, typed, None)
+    assert decision == "owed" and turns.held_text(decision, typed) == "my next answer"
+    assert turns.held_text("answer", typed) is None  # sent: nothing held
+    assert turns.held_text("owed", turns.Pending(talking.id, "answer", "  ")) is None
+    assert turns.held_text("owed", turns.Pending(talking.id, "hint")) is None
+    assert turns.held_text("owed", None) is None
+
+
 def test_live_error_is_dropped_once_the_reply_exists(fw: Framework) -> None:
     owed = make_session(fw, turns=[turn("interviewer", "Q?"), turn("candidate", "A.")])
     assert turns.live_error(owed, "boom") == "boom"

@@ -139,6 +139,13 @@
     startFocused = true;
   }
 
+  // After a run ends, the last elements may reach the page a moment later
+  // (more so on a slow machine): for a short while, every change to the page
+  // tries the focus rules again. They never take focus from where the
+  // candidate put it.
+  var SETTLE_MS = 3000;
+  var settleUntil = 0;
+
   function settle() {
     if (running()) return;
     focusBox();
@@ -147,11 +154,8 @@
 
   function settled() {
     say("");
-    // The last elements of a run may reach the page just after the run is
-    // marked finished: look again once the browser has drawn them.
+    settleUntil = Date.now() + SETTLE_MS;
     settle();
-    window.requestAnimationFrame(settle);
-    window.setTimeout(settle, 300);
   }
 
   function watch() {
@@ -163,6 +167,9 @@
     new MutationObserver(function () {
       if (root.getAttribute("data-test-script-state") === "notRunning") settled();
     }).observe(root, { attributes: true, attributeFilter: ["data-test-script-state"] });
+    new MutationObserver(function () {
+      if (Date.now() < settleUntil) settle();
+    }).observe(doc.body, { childList: true, subtree: true });
     if (!running()) settled();
   }
 
