@@ -87,9 +87,9 @@ def show_report(session: Session, result: Any) -> None:
     a.metric("Overall score", report.fmt_out_of_5(result.overall_score))
     b.metric("Verdict", result.verdict or "—")
     # The report's header, less what the title and the metrics above say.
-    st.caption(
-        " · ".join(f"{label}: {value}" for label, value in report.header_lines(result) if label not in SHOWN_ABOVE)
-    )
+    # Offline grading is said once, by the banner below.
+    hidden = (*SHOWN_ABOVE, "Grader") if result.offline else SHOWN_ABOVE
+    st.caption(" · ".join(f"{label}: {value}" for label, value in report.header_lines(result) if label not in hidden))
     if result.offline:
         st.info(
             "Graded offline: rule-based, no model (rubric points explained with specifics; keyword lists earn nothing).",
