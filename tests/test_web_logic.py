@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -379,3 +380,18 @@ def test_report_step_rows_one_score_format_and_not_reached() -> None:
 def test_report_filename_is_safe(fw: Framework) -> None:
     session = make_session(fw)
     assert views.report_filename(session, "pdf") == f"interview-email-composer-{session.id}.pdf"
+
+
+def test_keyboard_script_is_bundled_and_knows_the_limit() -> None:
+    from interviewer.web import keys
+
+    html = keys.script_html()
+    assert f"window.__interviewerMaxChars = {MAX_MESSAGE_CHARS};" in html
+    assert "stChatInputTextArea" in html and "data-test-script-state" in html
+    assert not re.search(r"https?://", html)  # nothing is fetched
+
+
+def test_favicon_is_a_bundled_file() -> None:
+    from interviewer.web import app
+
+    assert app.FAVICON.is_file() and app.FAVICON.read_bytes().startswith(b"\x89PNG")
