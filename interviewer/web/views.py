@@ -168,6 +168,7 @@ STRIP_CSS = """
 .ivw-now { font-weight: 600; }
 .ivw-clock { margin-left: auto; white-space: nowrap; }
 .ivw-clock.ivw-over { color: #b42318; font-weight: 600; }
+@media (max-width: 640px) { .ivw-now { order: 3; flex-basis: 100%; } }
 .ivw-sr { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
   clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }
 """
