@@ -152,7 +152,7 @@ def test_interview_in_a_real_browser(app_url: str, fake_llm: FakeOpenAI, tmp_pat
 
     # The follow-up comes after a server-side pause, long enough to type a
     # draft while the interviewer is answering.
-    fake_llm.script(OPENING, Reply(FOLLOWUP, delay=2.0), STEP2, DIAGRAM_REPLY, LIMIT_REPLY)
+    fake_llm.script(OPENING, Reply(FOLLOWUP, delay=3.0), STEP2, DIAGRAM_REPLY, LIMIT_REPLY)
     fake_llm.responder = grader_json  # after the script: the grader's JSON replies
     # The first reply waits for litellm's import (seconds on a slow machine).
     expect.set_options(timeout=TIMEOUT_MS)
@@ -212,7 +212,7 @@ def test_interview_in_a_real_browser(app_url: str, fake_llm: FakeOpenAI, tmp_pat
             expect(box).to_be_enabled()
             box.fill(DRAFT)
             box.press("Enter")
-            expect(page.get_by_role("status")).to_contain_text("still answering")
+            expect(page.locator("#ivw-busy[role=status]")).to_contain_text("still answering")
             expect(messages(page)).to_have_count(3)
             expect(messages(page).nth(1).locator("strong")).to_have_text("next few words")
             expect(messages(page).nth(2)).to_contain_text(FOLLOWUP)
@@ -256,7 +256,7 @@ def test_interview_in_a_real_browser(app_url: str, fake_llm: FakeOpenAI, tmp_pat
                 "x" * 9000,
             )
             page.keyboard.insert_text("x" * 9000)
-            expect(page.get_by_role("status")).to_contain_text("the limit is 8,000")
+            expect(page.locator("#ivw-busy[role=status]")).to_contain_text("the limit is 8,000")
             expect(box).to_have_value("My answer so far.")
             assert len(messages(page).all()) == 7
             box.press("Enter")
