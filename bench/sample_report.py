@@ -2,7 +2,7 @@
 
     python bench/sample_report.py            # md + html, and the png if Chromium is installed
 
-Uses the offline grader, so the output is deterministic (the date and session
+Uses the offline coverage check, so the output is deterministic (the date and session
 id are pinned) and needs no model or network.
 """
 
@@ -37,7 +37,7 @@ def main() -> None:
     (DOCS / "sample-report.md").write_text(render_markdown(report), encoding="utf-8")
     html = DOCS / "sample-report.html"
     html.write_text(render_html(report), encoding="utf-8")
-    print(f"wrote {DOCS / 'sample-report.md'} and {html} (overall {report.overall_score}, {report.verdict})")
+    print(f"wrote {DOCS / 'sample-report.md'} and {html} (rubric coverage {report.coverage:.0%})")
     chromium = shutil.which("chromium") or (CHROMIUM if Path(CHROMIUM).exists() else None)
     if chromium is None:
         print("chromium not found: docs/sample-report.png not updated")

@@ -61,5 +61,18 @@ def model_settings(
     return settings().model_settings(args.model or session_model, args.api_base or session_base)
 
 
+def samples_arg(value: str) -> int:
+    """argparse type for --samples: how many times each step is graded."""
+    from .results import MAX_SAMPLES
+
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"samples must be a whole number, got {value!r}") from None
+    if not 1 <= n <= MAX_SAMPLES:
+        raise argparse.ArgumentTypeError(f"samples must be between 1 and {MAX_SAMPLES}, got {n}")
+    return n
+
+
 def print_json(obj: object, out: TextIO) -> None:
     out.write(json.dumps(obj, indent=2, ensure_ascii=False) + "\n")

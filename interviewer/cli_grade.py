@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from .cli_common import EXIT_OK, content, load_session, open_store
+from .cli_common import EXIT_OK, content, load_session, open_store, samples_arg
 from .errors import InputError
 from .export import FORMATS, SUFFIXES
 from .framework import LEVELS
@@ -26,16 +26,6 @@ if TYPE_CHECKING:
 
 # Not one step could be graded (the model failed throughout).
 EXIT_GRADING_FAILED = 1
-
-
-def _samples(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"samples must be a whole number, got {value!r}") from None
-    if not 1 <= n <= MAX_SAMPLES:
-        raise argparse.ArgumentTypeError(f"samples must be between 1 and {MAX_SAMPLES}, got {n}")
-    return n
 
 
 def add_parsers(sub: argparse._SubParsersAction, model_help: str) -> None:  # type: ignore[type-arg]
@@ -57,12 +47,16 @@ def add_parsers(sub: argparse._SubParsersAction, model_help: str) -> None:  # ty
         help=f"grader model: {model_help}; default: the session's grader/interviewer model, "
         "then INTERVIEWER_GRADER_MODEL, then INTERVIEWER_MODEL, else offline",
     )
-    which.add_argument("--offline", action="store_true", help="grade with the rule-based offline grader (no model)")
+    which.add_argument(
+        "--offline",
+        action="store_true",
+        help="run the rule-based offline coverage check (no model; no score or verdict)",
+    )
     p.add_argument("--api-base", help="URL of an OpenAI-compatible or Ollama server (env INTERVIEWER_API_BASE)")
     p.add_argument("--level", choices=LEVELS, help="grade against this level instead of the session's")
     p.add_argument(
         "--samples",
-        type=_samples,
+        type=samples_arg,
         default=1,
         help=f"grade each step k times (1-{MAX_SAMPLES}) and report mean and spread",
     )
@@ -79,6 +73,10 @@ def add_parsers(sub: argparse._SubParsersAction, model_help: str) -> None:  # ty
     p.add_argument("--format", choices=FORMATS, help="md (default), html, json or pdf; -o's extension also sets it")
     p.add_argument("-o", "--output", metavar="OUT", help="write to this file instead of stdout")
     p.set_defaults(handler=cmd_export)
+
+    from . import cli_calibrate  # light: its handler imports the grader lazily
+
+    cli_calibrate.add_parser(sub, model_help)
 
 
 # --- helpers ------------------------------------------------------------------------
@@ -226,7 +224,7 @@ def cmd_grade(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO)
 
     settings = grader_settings(args, session)
     if settings is None:
-        err.write("Grading offline (rule-based; no model is called).\n")
+        err.write("Checking rubric coverage offline (rule-based; no model is called; no score or verdict).\n")
     else:
         err.write(
             f"Grading with {settings.model}{' at ' + settings.api_base if settings.api_base else ''}"

@@ -16,7 +16,7 @@ import unicodedata
 TURN_BREAK = " \u241e "
 MIN_QUOTE_CHARS = 12
 MIN_QUOTE_WORDS = 2
-MAX_QUOTE_CHARS = 400
+MAX_QUOTE_CHARS = 600
 
 _CHARS = str.maketrans(
     {

@@ -21,6 +21,9 @@ from .settings import content_dir
 
 STEP_COUNT = 7
 Level = Literal["mid", "senior", "staff"]
+# What a problem produces or consumes; problem tags name them.
+Modality = Literal["text", "code", "image", "audio", "video"]
+MODALITIES: tuple[Modality, ...] = ("text", "code", "image", "audio", "video")
 LEVELS: tuple[Level, ...] = ("mid", "senior", "staff")
 
 NonEmpty = Annotated[str, Field(min_length=1)]
@@ -202,18 +205,40 @@ class Criterion(Strict):
     description: NonEmpty
     scores: ScoreDescriptions
     levels: LevelExpectations
-    # Words/phrases that evidence this criterion; the offline grader looks for
-    # them in the candidate's own turns (and only counts them with reasoning).
+    # Words/phrases that evidence this criterion; the offline coverage check looks
+    # for them in the candidate's own sentences (and only counts them with specifics).
     signals: list[NonEmpty] = Field(min_length=3)
+    # Plain words that show the candidate is talking about this criterion at all
+    # ("monitor", "roll it out"); broader than the signals, never credit on their own.
+    topic_words: list[NonEmpty] = Field(default_factory=list)
+    # The criterion does not apply to a problem all of whose modalities are listed
+    # here (e.g. context length for an image-only generator): "not applicable", not a 1.
+    not_applicable: list[Modality] = Field(default_factory=list)
+
+    def applies_to(self, problem: Problem) -> bool:
+        kinds = [t for t in problem.tags if t in MODALITIES]
+        return not kinds or not all(k in self.not_applicable for k in kinds)
 
 
 class RedFlag(Strict):
     id: Slug
+    # "omission": something the step needs is absent; "harmful": a design choice
+    # that would hurt users or the business. A model grader raises either, quoting
+    # the candidate for a harmful one; offline only omissions are checked.
+    kind: Literal["omission", "harmful"] = "omission"
     description: NonEmpty
     cap: int = Field(ge=1, le=4)
-    # The flag is raised offline when the candidate's turns in the step contain
-    # none of these words (e.g. no metric named in step 2).
-    when_missing: list[NonEmpty] = Field(min_length=1)
+    # An omission is found offline when the candidate's sentences in the step
+    # contain none of these words or phrases (e.g. no metric named in step 2).
+    when_missing: list[NonEmpty] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _omission_has_words(self) -> RedFlag:
+        if self.kind == "omission" and not self.when_missing:
+            raise ValueError(f"field 'when_missing': an omission flag needs words to look for ({self.id!r})")
+        if self.kind == "harmful" and self.when_missing:
+            raise ValueError(f"field 'when_missing': a harmful flag is judged by a model, not by words ({self.id!r})")
+        return self
 
 
 class Rubric(Strict):

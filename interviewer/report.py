@@ -1,8 +1,12 @@
 """The report as people read it: shared wording, the score colour scale, and Markdown.
 
-HTML (:mod:`interviewer.report_html`) and PDF (:mod:`interviewer.report_pdf`)
-reuse the wording here, so the three formats say the same things;
-:mod:`interviewer.export` picks a renderer by format name.
+HTML (:mod:`interviewer.report_html`), PDF (:mod:`interviewer.report_pdf`)
+and the app's report page reuse the wording here, so every format says the
+same things. A model-graded report shows a 1-5 score, the verdict that
+follows from it and the rule that maps one to the other. An offline report is
+a rubric coverage check: what each step's answers explained, touched or left
+out, with the candidate's sentences — no score and no hire verdict, because
+rules cannot tell whether a design is right.
 """
 
 from __future__ import annotations
@@ -10,18 +14,34 @@ from __future__ import annotations
 import re
 
 from .llm import Usage
-from .results import OFFLINE_GRADER_LABEL, Report, StepResult
+from .results import CriterionResult, InjectionFlag, RedFlagHit, Report, StepResult
 
 # Score colours, 1 (red) to 5 (green), shared by the HTML chart and the PDF.
 # Dark enough that white text on them (the score chips) meets WCAG AA (4.5:1).
 BAR_COLOURS = {1: "#b03a2e", 2: "#a84300", 3: "#7d6608", 4: "#1e7e45", 5: "#145a32"}
 NO_SCORE_COLOUR = "#5f6b78"
 
+OFFLINE_EXPLAINER = (
+    "This is a rubric coverage check, not a grade. It shows what each step's answers explained with specifics, "
+    "only touched, or left out, quoting the candidate's own sentences. Rules cannot tell whether a design is right, "
+    "so there is no score and no hire verdict: grade with a model for those."
+)
+COVERAGE_TEXT = {
+    "explained": "explained",
+    "touched": "touched only",
+    "not addressed": "not addressed",
+}
+
 
 def colour(score: float | None) -> str:
     if score is None:
         return NO_SCORE_COLOUR
     return BAR_COLOURS[min(5, max(1, round(score)))]
+
+
+def coverage_colour(share: float | None) -> str:
+    """Coverage 0-1 on the same red-to-green scale."""
+    return colour(None if share is None else 1 + 4 * share)
 
 
 def fmt_score(score: float | None) -> str:
@@ -33,6 +53,143 @@ def fmt_out_of_5(score: float | None, missing: str = "–") -> str:
     return missing if score is None else f"{score:.1f} / 5"
 
 
+def fmt_coverage(share: float | None) -> str:
+    return "–" if share is None else f"{share:.0%}"
+
+
+def coverage_check(report: Report) -> bool:
+    """The report is an offline coverage check (offline reports before schema 2 carried a score)."""
+    return report.offline and report.coverage is not None
+
+
+def headline(report: Report) -> list[tuple[str, str]]:
+    """The two figures shown first (the app's metrics, the top of every format)."""
+    if coverage_check(report):
+        return [("Rubric coverage", fmt_coverage(report.coverage)), ("Hire verdict", "needs a model grader")]
+    return [("Overall score", fmt_out_of_5(report.overall_score)), ("Verdict", report.verdict or "–")]
+
+
+def header_lines(report: Report) -> list[tuple[str, str]]:
+    """(label, value) pairs every renderer shows at the top."""
+    rows = [("Problem", report.problem_title), ("Level", report.level), *headline(report)]
+    rows += [
+        ("Grader", report.grader_label),
+        ("Interviewer model", report.interviewer_model),
+        ("Graded", f"{report.created_at:%Y-%m-%d %H:%M} UTC"),
+    ]
+    if report.samples > 1:
+        rows.append(("Samples per step", str(report.samples)))
+    if report.session_id:
+        rows.append(("Session", report.session_id))
+    return rows
+
+
+def step_value(step: StepResult) -> str:
+    """The step's figure: its score out of 5, or offline its coverage; else why there is none."""
+    if step.coverage is not None:
+        return fmt_coverage(step.coverage)
+    return fmt_out_of_5(step.score, "not reached" if step.status == "not covered" else step.status)
+
+
+def step_line(step: StepResult) -> str:
+    if step.status == "not covered":
+        return "not covered"
+    if step.status == "not graded":
+        return f"not graded ({step.reason or 'grader failed'})"
+    if step.status == "offline":
+        return f"{fmt_coverage(step.coverage)} of the rubric covered"
+    text = f"{fmt_score(step.score)} / 5"
+    if step.capped:
+        text += f" (capped from {step.uncapped_score:.1f})"
+    if step.samples > 1:
+        text += f" (spread {step.spread:.1f} over {step.samples} samples{'; unstable' if step.unstable else ''})"
+    return text
+
+
+def status_text(step: StepResult) -> str:
+    """The status column: how the step was graded, and whether its samples agree."""
+    text = {"graded": "graded by model", "offline": "coverage check"}.get(step.status, step.status)
+    if step.capped:
+        text += ", capped by a red flag"
+    if step.samples > 1:
+        text += f", {step.samples} samples, spread {step.spread:.1f}"
+        if step.unstable:
+            text += " (unstable)"
+    if step.injections:
+        text += ", passage addressed to the grader"
+    return text
+
+
+def criterion_value(c: CriterionResult) -> str:
+    if not c.applicable:
+        return "not applicable"
+    if c.coverage is not None:
+        return COVERAGE_TEXT[c.coverage]
+    return fmt_out_of_5(c.score)
+
+
+def evidence_note(c: CriterionResult, offline: bool) -> str:
+    if not c.applicable:
+        return ""
+    if offline:
+        return f"{len(c.evidence)} sentence(s)" if c.evidence else "–"
+    return "no evidence (capped)" if c.no_evidence else f"{len(c.evidence)} quote(s)"
+
+
+def red_flag_line(flag: RedFlagHit, offline: bool) -> str:
+    text = flag.description
+    if offline:
+        return text
+    if flag.kind == "harmful":
+        text = f"Harmful choice: {text}"
+    if flag.capped:
+        text += f" (capped the step at {flag.cap})"
+    return text
+
+
+def red_flag_title(offline: bool) -> str:
+    return "Left out (found by the rules)" if offline else "Red flags"
+
+
+def injection_intro(report: Report) -> str:
+    """Neutral wording: what was found and what was done, never an accusation."""
+    base = "A filter found these passages, which may address the grader or imitate a program message."
+    if coverage_check(report):
+        return base + " The coverage check gave them no credit; read them in context in the transcript."
+    return base + (
+        " They were shown to the model grader marked as such; it judged each one either an attempt to influence "
+        "the grade (given no credit) or part of the design (graded as usual)."
+    )
+
+
+def injection_line(flag: InjectionFlag) -> str:
+    judged = {"attempt": ", judged an attempt", "design content": ", judged part of the design"}.get(flag.judgement, "")
+    return f"Step {flag.step} ({_KIND_TEXT.get(flag.kind, flag.kind)}{judged})"
+
+
+_KIND_TEXT = {
+    "instruction": "addresses the grader",
+    "role": "imitates a system or program message",
+    "evaluation": "a ready-made grade",
+    "delimiter": "a fake prompt boundary",
+}
+
+
+def by_step_title(report: Report) -> str:
+    return "Coverage by step" if coverage_check(report) else "Scores by step"
+
+
+def step_sections(s: StepResult, offline: bool) -> list[tuple[str, list[str]]]:
+    """The titled lists under a step, in the order every format shows them."""
+    if offline:
+        return [
+            ("Explained with specifics", s.strengths),
+            ("Touched only or left out", s.gaps),
+            ("Points a strong answer makes that these answers did not", s.strong_answer),
+        ]
+    return [("Strengths", s.strengths), ("Gaps", s.gaps), ("What a strong answer would have covered", s.strong_answer)]
+
+
 # --- Markdown -----------------------------------------------------------------
 
 
@@ -41,8 +198,8 @@ def md_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _md_code(text: str) -> str:
-    return "`" + text.replace("`", "'") + "`"
+def _md_cell(text: str) -> str:
+    return md_text(text).replace("|", "&#124;")
 
 
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
@@ -82,53 +239,13 @@ def _md_quote(text: str) -> str:
     return "\n".join(lines)
 
 
-def header_lines(report: Report) -> list[tuple[str, str]]:
-    """(label, value) pairs every renderer shows at the top."""
-    rows = [
-        ("Problem", report.problem_title),
-        ("Level", report.level),
-        ("Overall score", f"{fmt_score(report.overall_score)} / 5"),
-        ("Verdict", report.verdict or "–"),
-        ("Grader", report.grader_label),
-        ("Interviewer model", report.interviewer_model),
-        ("Graded", f"{report.created_at:%Y-%m-%d %H:%M} UTC"),
-    ]
-    if report.samples > 1:
-        rows.append(("Samples per step", str(report.samples)))
-    if report.session_id:
-        rows.append(("Session", report.session_id))
-    return rows
-
-
-def step_line(step: StepResult) -> str:
-    if step.status == "not covered":
-        return "not covered"
-    if step.status == "not graded":
-        return f"not graded ({step.reason or 'grader failed'})"
-    text = f"{fmt_score(step.score)} / 5"
-    if step.samples > 1:
-        text += f" (spread {step.spread:.1f} over {step.samples} samples{'; unstable' if step.unstable else ''})"
-    return text
-
-
-def status_text(step: StepResult) -> str:
-    """The status column: how the step was graded, and whether its samples agree."""
-    text = {"graded": "graded by model", "offline": "graded offline"}.get(step.status, step.status)
-    if step.samples > 1:
-        text += f", {step.samples} samples, spread {step.spread:.1f}"
-        if step.unstable:
-            text += " (unstable)"
-    if step.injections:
-        text += ", injection flagged"
-    return text
-
-
 def render_markdown(report: Report) -> str:
+    offline = coverage_check(report)
     out: list[str] = [f"# Interview feedback: {md_text(report.problem_title)}", ""]
     if report.offline:
-        out += [f"> **{OFFLINE_GRADER_LABEL}.** Scores come from rubric coverage and specifics, not judgement.", ""]
+        out += [f"> **{md_text(report.grader_label)}.** {OFFLINE_EXPLAINER if offline else ''}".rstrip(), ""]
     out += ["| | |", "| --- | --- |"]
-    out += [f"| {label} | {md_text(value).replace('|', '&#124;')} |" for label, value in header_lines(report)]
+    out += [f"| {label} | {_md_cell(value)} |" for label, value in header_lines(report)]
     out.append("")
     if report.summary:
         out += ["## Summary", "", md_text(report.summary), ""]
@@ -136,19 +253,15 @@ def render_markdown(report: Report) -> str:
         out += ["## Top things to practise", ""]
         out += [f"{i}. {md_text(p)}" for i, p in enumerate(report.practice, 1)]
         out.append("")
-    out += ["## Scores by step", "", "| Step | Score | Status |", "| --- | --- | --- |"]
+    figure = "Coverage" if offline else "Score"
+    out += [f"## {by_step_title(report)}", "", f"| Step | {figure} | Status |", "| --- | --- | --- |"]
     for s in report.steps:
-        score = fmt_out_of_5(s.score, "not reached" if s.status == "not covered" else s.status)
-        out.append(f"| {s.step}. {md_text(s.title)} | {score} | {md_text(status_text(s))} |")
+        out.append(f"| {s.step}. {md_text(s.title)} | {step_value(s)} | {md_text(status_text(s))} |")
     out.append("")
     if report.injections:
-        out += ["## Flagged: text addressed to the grader", ""]
-        out.append(
-            "These passages were removed before grading and earned nothing. Instructions inside an answer never change a score."
-        )
-        out.append("")
-        out += [f"- Step {f.step} ({f.kind}): {_md_code(f.excerpt)}" for f in report.injections]
-        out.append("")
+        out += ["## Passages addressed to the grader", "", injection_intro(report), ""]
+        for f in report.injections:
+            out += [f"- {injection_line(f)}:", "", _md_quote(f"“{f.excerpt}”"), ""]
     for s in report.steps:
         out += [f"## Step {s.step}: {md_text(s.title)} — {md_text(step_line(s))}", ""]
         if s.status in ("not covered", "not graded"):
@@ -161,34 +274,37 @@ def render_markdown(report: Report) -> str:
             continue
         if s.hints:
             out += [f"_Hints used in this step: {s.hints}_", ""]
-        out += ["| Criterion | Weight | Score | Evidence |", "| --- | --- | --- | --- |"]
+        value = "Coverage" if offline else "Score"
+        out += [f"| Criterion | Weight | {value} | Evidence |", "| --- | --- | --- | --- |"]
         for c in s.criteria:
-            note = "no evidence (capped)" if c.no_evidence else f"{len(c.evidence)} quote(s)"
             spread = f" ±{c.spread / 2:.1f}" if c.spread else ""
-            out.append(f"| {md_text(c.name)} | {c.weight:g} | {c.score:.1f}{spread} | {note} |")
+            out.append(
+                f"| {md_text(c.name)} | {c.weight:g} | {criterion_value(c)}{spread} | {evidence_note(c, offline)} |"
+            )
         out.append("")
         for c in s.criteria:
-            out += [f"**{md_text(c.name)} — {c.score:.1f}**", ""]
+            if not c.applicable:
+                continue
+            out += [f"**{md_text(c.name)} — {criterion_value(c)}**", ""]
             if c.reasoning:
                 out += [md_text(c.reasoning), ""]
             for q in c.evidence:
                 out += [_md_quote(f"“{q}”"), ""]
         if s.red_flags:
-            out += ["**Red flags**", ""]
-            out += [f"- {md_text(f.description)} (caps the step at {f.cap})" for f in s.red_flags]
+            out += [f"**{red_flag_title(offline)}**", ""]
+            for f in s.red_flags:
+                out.append(f"- {md_text(red_flag_line(f, offline))}")
+                if f.quote:
+                    out += ["", _md_quote(f"“{f.quote}”"), ""]
             out.append("")
-        for title, items in (
-            ("Strengths", s.strengths),
-            ("Gaps", s.gaps),
-            ("What a strong answer would have covered", s.strong_answer),
-        ):
+        for title, items in step_sections(s, offline):
             if items:
                 out += [f"**{title}**", ""]
                 out += [f"- {md_text(i)}" for i in items]
                 out.append("")
         if s.dropped_quotes:
             out += [
-                f"_{s.dropped_quotes} quote(s) from the grader were not found in the transcript and were dropped._",
+                f"_{s.dropped_quotes} quote(s) from the grader were not found in the candidate's words and were dropped._",
                 "",
             ]
     if report.notes:
@@ -196,12 +312,7 @@ def render_markdown(report: Report) -> str:
         out += [f"- {md_text(n)}" for n in report.notes]
         out.append("")
     out += ["## Grading details", ""]
-    out.append(
-        f"- Prompt version {report.prompt_version}; rubric versions "
-        + ", ".join(f"step {n} v{v}" for n, v in sorted(report.rubric_versions.items()))
-    )
-    out.append(f"- Grading used {usage_line(report.grading_usage)}")
-    out.append(f"- The interview used {usage_line(report.interview_usage)}")
+    out += [f"- {md_text(line)}" for line in details(report)]
     out.append("")
     if report.transcript:
         out += ["## Appendix: transcript", "", "_Hints are marked (hint)._", ""]
@@ -214,6 +325,23 @@ def render_markdown(report: Report) -> str:
             mark = " (hint)" if line.hint else ""
             out += [f"**{who}{mark}:**", "", _md_quote(line.text), ""]
     return "\n".join(out).rstrip() + "\n"
+
+
+def details(report: Report) -> list[str]:
+    """The "Grading details" lines: how the verdict follows from the score, versions, usage."""
+    lines = []
+    if report.verdict_rule:
+        lines.append(report.verdict_rule)
+    elif coverage_check(report):
+        lines.append(
+            "Coverage per step: the rubric's criteria explained with specifics (partly credited when only touched) "
+            "and the problem's strong-answer points found, weighted by each step's share of interview time."
+        )
+    versions = ", ".join(f"step {n} v{v}" for n, v in sorted(report.rubric_versions.items()))
+    lines.append(f"Prompt version {report.prompt_version}; rubric versions {versions}")
+    lines.append(f"Grading used {usage_line(report.grading_usage)}")
+    lines.append(f"The interview used {usage_line(report.interview_usage)}")
+    return lines
 
 
 def usage_line(usage: Usage) -> str:

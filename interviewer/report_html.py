@@ -24,9 +24,10 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from . import report as wording
 from .markdown_html import has_mermaid, to_html
-from .report import colour, fmt_out_of_5, fmt_score, header_lines, status_text, step_line, usage_line
-from .results import OFFLINE_GRADER_LABEL, Report, StepResult
+from .report import colour, coverage_colour, fmt_coverage, fmt_score, header_lines
+from .results import Report, StepResult
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # The same vendored copy the app's diagram component uses (see its README.md).
@@ -64,7 +65,8 @@ def _env() -> jinja2.Environment:
 
 
 def score_chart_svg(steps: list[StepResult], width: int = 640) -> str:
-    """A horizontal bar per step on a 0-5 scale; text is escaped."""
+    """A horizontal bar per step on a 0-5 scale (offline: coverage 0-100%); text is escaped."""
+    offline = any(s.coverage is not None for s in steps)
     row, top, label_w = 34, 28, 250
     plot_w = width - label_w - 60
     height = top + row * len(steps) + 10
@@ -75,27 +77,29 @@ def score_chart_svg(steps: list[StepResult], width: int = 640) -> str:
     for tick in range(0, 6):
         x = label_w + plot_w * tick / 5
         parts.append(f'<line x1="{x:.1f}" y1="{top - 8}" x2="{x:.1f}" y2="{height - 10}" stroke="#e3e6ea"/>')
-        parts.append(f'<text x="{x:.1f}" y="{top - 12}" text-anchor="middle" fill="#5f6b78">{tick}</text>')
+        tick_label = f"{tick * 20}%" if offline else str(tick)
+        parts.append(f'<text x="{x:.1f}" y="{top - 12}" text-anchor="middle" fill="#5f6b78">{tick_label}</text>')
     for i, s in enumerate(steps):
         y = top + i * row
         label = escape(f"{s.step}. {s.title}")
         parts.append(f'<text x="{label_w - 8}" y="{y + 19}" text-anchor="end" fill="#2c3e50">{label}</text>')
-        if s.score is None:
+        value = s.coverage * 5 if s.coverage is not None else s.score
+        if value is None:
             parts.append(
                 f'<text x="{label_w + 6}" y="{y + 19}" fill="#5f6b78" font-style="italic">{escape("not reached" if s.status == "not covered" else s.status)}</text>'
             )
             continue
-        w = plot_w * s.score / 5
-        parts.append(
-            f'<rect x="{label_w}" y="{y + 5}" width="{w:.1f}" height="{row - 12}" rx="3" fill="{colour(s.score)}"/>'
-        )
+        w = plot_w * value / 5
+        fill = coverage_colour(s.coverage) if s.coverage is not None else colour(s.score)
+        parts.append(f'<rect x="{label_w}" y="{y + 5}" width="{w:.1f}" height="{row - 12}" rx="3" fill="{fill}"/>')
         if s.samples > 1 and s.spread:
             half = plot_w * s.spread / 10
             parts.append(
                 f'<line x1="{label_w + w - half:.1f}" y1="{y + row / 2}" x2="{label_w + w + half:.1f}" '
                 f'y2="{y + row / 2}" stroke="#2c3e50" stroke-width="2"/>'
             )
-        parts.append(f'<text x="{label_w + w + 6:.1f}" y="{y + 19}" fill="#2c3e50">{fmt_score(s.score)}</text>')
+        figure = fmt_coverage(s.coverage) if s.coverage is not None else fmt_score(s.score)
+        parts.append(f'<text x="{label_w + w + 6:.1f}" y="{y + 19}" fill="#2c3e50">{escape(figure)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -108,15 +112,19 @@ def render_html(report: Report) -> str:
     return template.render(
         r=report,
         header=header_lines(report),
+        headline=wording.headline(report),
         chart=Markup(score_chart_svg(report.steps)),  # safe: built from escaped parts above
         turns=turns,
         scripts=[Markup(code) for code in scripts],  # our own bundled code, allowed by hash
         script_sources=Markup(" ".join(script_hash(code) for code in scripts)),  # base64 hashes in quotes
-        fmt_out_of_5=fmt_out_of_5,
-        offline_label=OFFLINE_GRADER_LABEL,
-        fmt_score=fmt_score,
-        step_line=step_line,
-        status_text=status_text,
-        usage_line=usage_line,
-        colour=colour,
+        offline_label=report.grader_label,
+        w=wording,
+        cov=wording.coverage_check(report),
+        step_colour=lambda s: coverage_colour(s.coverage) if s.coverage is not None else colour(s.score),
+        criterion_colour=lambda c: (
+            colour(c.score) if c.score is not None else _COVERAGE_COLOURS.get(c.coverage or "", wording.NO_SCORE_COLOUR)
+        ),
     )
+
+
+_COVERAGE_COLOURS = {"explained": colour(4.5), "touched": colour(2.5), "not addressed": colour(1)}

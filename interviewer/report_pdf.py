@@ -15,9 +15,10 @@ from pathlib import Path
 from fpdf import FPDF, FontFace, TextStyle
 from fpdf.enums import XPos, YPos
 
+from . import report as wording
 from .markdown_html import to_html
-from .report import colour, fmt_score, header_lines, step_line, usage_line
-from .results import OFFLINE_GRADER_LABEL, Report, StepResult
+from .report import colour, coverage_colour, fmt_coverage, fmt_score, header_lines, step_line
+from .results import Report, StepResult
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVu"
@@ -144,14 +145,20 @@ class _PDF(FPDF):
             while self.get_string_width(label) > label_w - 3 and len(label) > 4:
                 label = label[:-2].rstrip() + "…"
             self.text(x0 - 2 - self.get_string_width(label), y + bar_h - 1.4, label)
-            if s.score is None:
+            value = s.coverage * 5 if s.coverage is not None else s.score
+            if value is None:
                 self.set_text_color(*MUTED)
                 self.text(x0 + 2, y + bar_h - 1.4, s.status)
                 continue
-            w = plot_w * s.score / 5
-            self.set_fill_color(*_rgb(colour(s.score)))
+            w = plot_w * value / 5
+            fill = coverage_colour(s.coverage) if s.coverage is not None else colour(s.score)
+            self.set_fill_color(*_rgb(fill))
             self.rect(x0, y, w, bar_h, style="F")
-            self.text(x0 + w + 1.5, y + bar_h - 1.4, fmt_score(s.score))
+            self.text(
+                x0 + w + 1.5,
+                y + bar_h - 1.4,
+                fmt_coverage(s.coverage) if s.coverage is not None else fmt_score(s.score),
+            )
         self.set_y(bottom + 4)
 
 
@@ -177,6 +184,7 @@ def _md_styles(size: float) -> dict[str, FontFace | TextStyle]:
 
 
 def render_pdf(report: Report) -> bytes:
+    cov = wording.coverage_check(report)
     pdf = _PDF(f"Interview feedback: {report.problem_title}")
     pdf.add_page()
     pdf.para(f"Interview feedback: {report.problem_title}", size=17, bold=True, h=8)
@@ -185,7 +193,10 @@ def render_pdf(report: Report) -> bytes:
         pdf.set_fill_color(255, 244, 214)
         pdf.set_font(FONT, "B", 10)
         pdf.set_text_color(*INK)
-        pdf.multi_cell(0, 6, f"{OFFLINE_GRADER_LABEL}.", fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 6, f"{report.grader_label}.", fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        if cov:
+            pdf.set_font(FONT, "", 9.5)
+            pdf.multi_cell(0, 5, wording.OFFLINE_EXPLAINER, fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(2)
     for label, value in header_lines(report):
         pdf.set_font(FONT, "", 9.5)
@@ -199,12 +210,14 @@ def render_pdf(report: Report) -> bytes:
     if report.practice:
         pdf.heading("Top things to practise")
         pdf.bullets(report.practice, numbered=True)
-    pdf.heading("Scores by step")
+    pdf.heading(wording.by_step_title(report))
     pdf.chart(report.steps)
     if report.injections:
-        pdf.heading("Flagged: text addressed to the grader")
-        pdf.para("These passages were removed before grading and earned nothing.", colour=MUTED)
-        pdf.bullets([f"Step {f.step} ({f.kind}): {f.excerpt}" for f in report.injections])
+        pdf.heading("Passages addressed to the grader")
+        pdf.para(wording.injection_intro(report), colour=MUTED)
+        for f in report.injections:
+            pdf.para(f"{wording.injection_line(f)}:", size=9.5)
+            pdf.quote(f.excerpt)
 
     for s in report.steps:
         pdf.heading(f"Step {s.step}: {s.title} — {step_line(s)}", size=12)
@@ -218,41 +231,37 @@ def render_pdf(report: Report) -> bytes:
         if s.hints:
             pdf.para(f"Hints used in this step: {s.hints}", colour=MUTED)
         for c in s.criteria:
-            note = " — no evidence (capped)" if c.no_evidence else ""
-            pdf.para(f"{c.name}: {c.score:.1f} / 5 (weight {c.weight:g}){note}", bold=True)
+            value = wording.criterion_value(c)
+            note = " — no evidence (capped)" if c.applicable and not cov and c.no_evidence else ""
+            scale = " / 5" if c.score is not None else ""
+            pdf.para(f"{c.name}: {value}{scale} (weight {c.weight:g}){note}", bold=True)
             if c.reasoning:
                 pdf.para(c.reasoning, size=9.5)
             for q in c.evidence:
                 pdf.quote(q)
             pdf.ln(1)
         if s.red_flags:
-            pdf.para("Red flags", bold=True)
-            pdf.bullets([f"{f.description} (caps the step at {f.cap})" for f in s.red_flags])
-        for title, items in (
-            ("Strengths", s.strengths),
-            ("Gaps", s.gaps),
-            ("What a strong answer would have covered", s.strong_answer),
-        ):
+            pdf.para(wording.red_flag_title(cov), bold=True)
+            for f in s.red_flags:
+                pdf.bullets([wording.red_flag_line(f, cov)])
+                if f.quote:
+                    pdf.quote(f.quote)
+        for title, items in wording.step_sections(s, cov):
             if items:
                 pdf.para(title, bold=True)
                 pdf.bullets(items)
         if s.dropped_quotes:
             pdf.para(
-                f"{s.dropped_quotes} quote(s) were not found in the transcript and were dropped.", size=9, colour=MUTED
+                f"{s.dropped_quotes} quote(s) were not found in the candidate's words and were dropped.",
+                size=9,
+                colour=MUTED,
             )
 
     if report.notes:
         pdf.heading("Notes")
         pdf.bullets(report.notes)
     pdf.heading("Grading details")
-    versions = ", ".join(f"step {n} v{v}" for n, v in sorted(report.rubric_versions.items()))
-    pdf.bullets(
-        [
-            f"Prompt version {report.prompt_version}; rubric versions {versions}",
-            f"Grading used {usage_line(report.grading_usage)}",
-            f"The interview used {usage_line(report.interview_usage)}",
-        ]
-    )
+    pdf.bullets(wording.details(report))
     if report.transcript:
         pdf.add_page()
         pdf.heading("Appendix: transcript (hints are marked)")

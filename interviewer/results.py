@@ -15,17 +15,24 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import ReportError
 from .framework import STEP_COUNT
+from .injection import InjectionKind
 from .llm import Usage
 from .session import utcnow
 
-SCHEMA_VERSION = 1
+# 2: offline reports are a coverage check (no score, no verdict); criteria may be
+# "not applicable"; red flags carry kind and quote; injections are judged, not removed.
+SCHEMA_VERSION = 2
 REPORT_KIND = "interviewer-report"
-OFFLINE_GRADER_LABEL = "Offline grader — rule-based, no model was called"
+OFFLINE_GRADER_LABEL = "Offline coverage check — rule-based, no model was called"
 
 StepStatus = Literal["graded", "offline", "not graded", "not covered"]
 Verdict = Literal["strong hire", "hire", "lean hire", "lean no hire", "no hire"]
 VERDICTS: tuple[Verdict, ...] = ("no hire", "lean no hire", "lean hire", "hire", "strong hire")
-InjectionKind = Literal["instruction", "role", "evaluation", "delimiter"]
+# What the offline coverage check found for a criterion.
+Coverage = Literal["explained", "touched", "not addressed"]
+# What a model grader made of a flagged passage: an attempt to sway the grade, or
+# part of the design (e.g. a quoted attack in a test plan); offline nobody judges.
+InjectionJudgement = Literal["not judged", "attempt", "design content"]
 # Grading each step more than this many times costs more than it tells.
 MAX_SAMPLES = 5
 # A spread of sample scores above this is flagged as an unstable grade.
@@ -40,7 +47,11 @@ class CriterionResult(_Model):
     id: str
     name: str
     weight: float
-    score: float = Field(ge=1, le=5)
+    # 1-5 from a model grader; None offline and when the criterion does not apply.
+    score: float | None = Field(default=None, ge=1, le=5)
+    # Offline only: what the candidate's sentences did with this criterion.
+    coverage: Coverage | None = None
+    applicable: bool = True
     reasoning: str = ""
     evidence: list[str] = Field(default_factory=list)
     # No quote survived verification: the score was capped.
@@ -54,12 +65,21 @@ class RedFlagHit(_Model):
     id: str
     description: str
     cap: int
+    kind: Literal["omission", "harmful"] = "omission"
+    # The candidate's words the flag rests on (verified against the transcript).
+    quote: str = ""
+    # The flag lowered the step's score (model grading only; offline nothing is capped).
+    capped: bool = False
 
 
 class InjectionFlag(_Model):
     step: int
     kind: InjectionKind
+    # The whole sentence (or line) as the candidate wrote it.
     excerpt: str
+    # "filter": found by the rules before grading; "grader": found by the model grader.
+    found_by: Literal["filter", "grader"] = "filter"
+    judgement: InjectionJudgement = "not judged"
 
 
 class StepResult(_Model):
@@ -67,6 +87,10 @@ class StepResult(_Model):
     title: str
     status: StepStatus
     score: float | None = Field(default=None, ge=1, le=5)
+    # The criteria average before a red flag capped it (None when nothing was capped).
+    uncapped_score: float | None = Field(default=None, ge=1, le=5)
+    # Offline: share (0-1) of the step's rubric the answers covered; None for model grades.
+    coverage: float | None = Field(default=None, ge=0, le=1)
     # Why a step is "not graded" or "not covered".
     reason: str | None = None
     criteria: list[CriterionResult] = Field(default_factory=list)
@@ -86,6 +110,10 @@ class StepResult(_Model):
     @property
     def unstable(self) -> bool:
         return self.spread > UNSTABLE_SPREAD
+
+    @property
+    def capped(self) -> bool:
+        return self.uncapped_score is not None and self.score is not None and self.score < self.uncapped_score
 
     @property
     def scored(self) -> bool:
@@ -117,6 +145,10 @@ class Report(_Model):
     rubric_versions: dict[int, str]
     overall_score: float | None = Field(default=None, ge=1, le=5)
     verdict: Verdict | None = None
+    # How the verdict follows from the score at this level (model grading only).
+    verdict_rule: str = ""
+    # Offline: share (0-1) of the rubric the interview covered, weighted by step time.
+    coverage: float | None = Field(default=None, ge=0, le=1)
     summary: str = ""
     practice: list[str] = Field(default_factory=list)
     steps: list[StepResult]

@@ -13,8 +13,16 @@ The format is what a person would paste from notes::
 
 Step markers are a line of their own (``## Step 3``, ``[Step 3]``,
 ``--- Step 3 ---``, ``Step 3 of 7 — Data``) or an interviewer turn that
-announces ``Step 3 of 7``. Without any marker the steps are inferred from the
-content (each step's key-question cues and rubric signals), never going back.
+announces ``Step 3 of 7``. Without markers, the interviewer's transition
+phrases set the steps ("How would you frame this as an ML problem?", "Let's
+move on to data", "Step 4", "How would you evaluate it?", "Let's talk about
+serving", "How would you roll it out?"); with neither, the steps are inferred
+from the content (each step's key-question cues and rubric signals). Steps
+never go back.
+
+The ``Problem:`` line is matched loosely against the bank's ids and titles
+("smart email composer (inline suggestions)", "code-completion"); only text
+that matches no problem becomes a custom problem.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ import re
 from datetime import timedelta
 
 from .errors import TranscriptError
-from .framework import LEVELS, STEP_COUNT, Framework, Level, custom_problem
+from .framework import LEVELS, STEP_COUNT, Framework, Level, Problem, custom_problem
 from .session import Session, Turn, utcnow
 
 MAX_TRANSCRIPT_CHARS = 2_000_000
@@ -38,6 +46,29 @@ _MARKER_LINE = re.compile(
     re.IGNORECASE,
 )
 _BANNER = re.compile(r"\bstep\s+([1-7])\s+of\s+7\b", re.IGNORECASE)
+# How an interviewer moves to a step without a banner (lower-cased text).
+_TRANSITIONS: dict[int, re.Pattern[str]] = {
+    n: re.compile(p)
+    for n, p in {
+        2: r"\bframe (?:this|it|that|the problem|the product)? ?as an? (?:ml|machine[- ]learning) (?:problem|task)\b"
+        r"|\b(?:move on|turn|get|go) to (?:the )?(?:ml )?framing\b|\bml framing\b",
+        3: r"\b(?:move on|turn|get|go|come) (?:on )?to (?:the )?(?:training )?data\b|\btalk about (?:the )?(?:training )?data\b"
+        r"|\bwhat data would you\b|\bdata collection\b",
+        4: r"\bwhich models? (?:would|will|do) you (?:use|pick|choose)\b|\bwhat models? (?:would|will|do) you (?:use|pick|choose)\b"
+        r"|\b(?:move on|turn|get|go) to (?:the )?model\b|\btalk about (?:the )?model\b|\bmodel architecture\b"
+        r"|\b(?:now|next),? (?:about|on to|to) (?:the )?model\b",
+        5: r"\bhow (?:would|will|do) you evaluate (?:it|this|that|them|the whole|the system|the model)\b"
+        r"|\b(?:move on|turn|get|go) to (?:the )?evaluation\b|\btalk about evaluation\b|\bevaluation strategy\b",
+        6: r"\btalk about (?:the )?serving\b|\b(?:move on|turn|get|go) to (?:the )?(?:serving|system architecture|architecture)\b"
+        r"|\bhow (?:would|will|do) you serve\b|\bsystem architecture\b|\bserving architecture\b",
+        7: r"\broll (?:it|this|that) out\b|\bhow (?:would|will|do) you (?:launch|deploy|ship) (?:it|this)\b"
+        r"|\b(?:move on|turn|get|go) to (?:the )?(?:deployment|rollout|monitoring)\b|\bdeployment and monitoring\b"
+        r"|\btalk about (?:the )?(?:deployment|rollout|monitoring)\b",
+    }.items()
+}
+_NOT_YET = re.compile(r"\b(?:before|until|when|once) (?:we|you|i)(?: [a-z']+)?\s*$")
+_STEP_MENTION = re.compile(r"\b(?:on to |to |now |next,? )?step ([2-7])\b(?! of)")
+_TITLE_WORD = re.compile(r"[a-z0-9&]+")
 
 
 def _marker(line: str) -> int | None:
@@ -65,7 +96,7 @@ def parse_transcript(text: str, fw: Framework, *, level: Level | None = None) ->
             "followed by turns starting 'Interviewer:' or 'Candidate:'"
         )
     problem_text = first.group(2).strip()
-    problem = fw.find_problem(problem_text) or custom_problem(problem_text)
+    problem = match_problem(fw, problem_text) or custom_problem(problem_text)
 
     found_level: str | None = None
     # (role, hint, step or None, lines)
@@ -105,11 +136,19 @@ def parse_transcript(text: str, fw: Framework, *, level: Level | None = None) ->
     if not any(role == "candidate" and t for (role, _, _, _), t in zip(raw, turns_text, strict=True)):
         raise TranscriptError("the transcript has no candidate turns (lines starting 'Candidate:')")
 
+    if not marked:
+        transitions = [
+            transition(text) if role == "interviewer" else None
+            for (role, *_), text in zip(raw, turns_text, strict=True)
+        ]
+        if any(transitions):
+            raw = [(role, hint, step, body) for (role, hint, _, body), step in zip(raw, transitions, strict=True)]
+            marked = True
     if marked:
         steps: list[int] = []
         current = 1
         for _, _, step, _ in raw:
-            if step is not None:
+            if step is not None and step > current:  # steps never go back
                 current = step
             steps.append(current)
     else:
@@ -134,6 +173,64 @@ def parse_transcript(text: str, fw: Framework, *, level: Level | None = None) ->
         current_step=max(t.step for t in turns),
         turns=turns,
     )
+
+
+def transition(text: str) -> int | None:
+    """The step an interviewer turn moves to by its wording ("Let's move on to data" is 3), if any."""
+    low = " ".join(text.lower().split())
+    mention = _STEP_MENTION.search(low)
+    if mention:
+        return int(mention.group(1))
+    found = []
+    for n, pattern in _TRANSITIONS.items():
+        for m in pattern.finditer(low):
+            # "Before we get to the model, ..." looks ahead without moving on.
+            if not _NOT_YET.search(low[: m.start()]):
+                found.append(n)
+    return max(found) if found else None
+
+
+def _words(text: str) -> list[str]:
+    # British and American spellings meet: summarizer/summariser, personalized/personalised.
+    return [w.replace("iz", "is").replace("yz", "ys") for w in _TITLE_WORD.findall(text.lower().replace("-", " "))]
+
+
+def _same(a: str, b: str) -> bool:
+    """Word match that tolerates abbreviation and spelling ("doc"/"document", "summariser"/"summarizer")."""
+    if a == b:
+        return True
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 3 and (long.startswith(short) or (len(short) >= 6 and long[:-2] == short[:-2]))
+
+
+def match_problem(fw: Framework, text: str) -> Problem | None:
+    """The bank problem ``text`` names: by id or title, exactly or loosely.
+
+    Loosely: the title's words (or the id's) all appear in the text, allowing
+    abbreviations and British/American spelling, with anything in brackets
+    ignored; e.g. "smart email composer (inline suggestions)", "enterprise doc
+    Q&A". If more than one problem matches, the one with the most matched words wins;
+    a tie means no match (a custom problem is better than a wrong one).
+    """
+    exact = fw.find_problem(text)
+    if exact is not None:
+        return exact
+    said = _words(re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", text))
+    if not said:
+        return None
+    scored: list[tuple[float, Problem]] = []
+    for p in fw.problems:
+        best = 0.0
+        for name in (_words(p.title), _words(p.id)):
+            hits = sum(1 for w in name if any(_same(w, s) for s in said))
+            if name and hits >= max(2, len(name) - 1) and hits / len(name) >= 0.66:
+                best = max(best, hits + hits / len(name))
+        if best:
+            scored.append((best, p))
+    scored.sort(key=lambda pair: -pair[0])
+    if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]):
+        return None
+    return scored[0][1]
 
 
 def _cue_score(fw: Framework, text: str) -> list[int]:

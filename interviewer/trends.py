@@ -46,5 +46,10 @@ def score_trends(stored_reports: Iterable[_Stored | Report]) -> dict[int, list[t
 
 
 def overall_trend(stored_reports: Iterable[_Stored | Report]) -> list[tuple[datetime, float]]:
-    """The overall score over time (reports without one are skipped)."""
+    """The overall score over time (reports without one, such as offline coverage checks, are skipped)."""
     return [(when, r.overall_score) for when, r in _reports(stored_reports) if r.overall_score is not None]
+
+
+def coverage_trend(stored_reports: Iterable[_Stored | Report]) -> list[tuple[datetime, float]]:
+    """The offline rubric coverage (0-1) over time; a separate series, never mixed with scores."""
+    return [(when, r.coverage) for when, r in _reports(stored_reports) if r.coverage is not None]

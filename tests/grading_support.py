@@ -60,19 +60,26 @@ def grade_json(
     step: int,
     score: int | dict[str, int] = 3,
     quotes: list[str] | dict[str, list[str]] | None = None,
-    red_flags: list[str] | None = None,
+    red_flags: list[str | tuple[str, str]] | None = None,
+    attempts: list[int] | None = None,
+    skip: tuple[str, ...] = (),
 ) -> str:
-    """A valid StepGrade reply for ``step``: every criterion with ``score`` and ``quotes``."""
+    """A valid StepGrade reply for ``step``: every criterion (but ``skip``) with ``score`` and
+    ``quotes``; ``red_flags`` as ids or (id, quote) pairs; ``attempts`` the marked passages judged attempts."""
     rubric = fw.rubrics[step]
     criteria = {}
     for c in rubric.criteria:
+        if c.id in skip:
+            continue
         s = score[c.id] if isinstance(score, dict) else score
         q = quotes.get(c.id, []) if isinstance(quotes, dict) else list(quotes or [])
         criteria[c.id] = {"evidence": q, "reasoning": f"Reasoning for {c.name}.", "score": s}
+    flags = [{"id": f, "quote": ""} if isinstance(f, str) else {"id": f[0], "quote": f[1]} for f in red_flags or []]
     return json.dumps(
         {
             "criteria": criteria,
-            "red_flags": red_flags or [],
+            "red_flags": flags,
+            "attempts": attempts or [],
             "strengths": [f"Strength in step {step}"],
             "gaps": [f"Gap in step {step}"],
             "strong_answer": [f"A strong answer to step {step} would add specifics."],
@@ -80,9 +87,14 @@ def grade_json(
     )
 
 
+def marked_count(body: dict[str, Any]) -> int:
+    """How many passages the filter marked in a step request."""
+    text = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
+    return len(set(re.findall(r"<flag-[0-9a-f]+-(\d+)>", text)))
+
+
 SUMMARY_JSON = json.dumps(
     {
-        "verdict": "lean hire",
         "summary": "A solid interview with gaps in evaluation.",
         "practice": ["Practise evaluation design", "Practise capacity estimates", "Practise rollout plans"],
     }

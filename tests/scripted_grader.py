@@ -8,7 +8,8 @@ from typing import Any
 
 def grader_json(body: dict[str, Any]) -> str | None:
     """A valid grader reply for a structured-output request; None for chat turns
-    (so the server falls back to its queue or default reply)."""
+    (so the server falls back to its queue or default reply). Every passage the
+    filter marked is judged an attempt; no red flag is raised."""
     fmt = body.get("response_format") or {}
     schema = fmt.get("schema") or (fmt.get("json_schema") or {}).get("schema")
     if not schema:
@@ -17,7 +18,15 @@ def grader_json(body: dict[str, Any]) -> str | None:
     if "criteria" in props:
         ids = list(props["criteria"]["properties"])
         criteria = {i: {"evidence": [], "reasoning": "Named a metric and a number.", "score": 4} for i in ids}
+        attempts = (props.get("attempts", {}).get("items") or {}).get("enum", [])
         return json.dumps(
-            {"criteria": criteria, "red_flags": [], "strengths": ["Quantified scale"], "gaps": [], "strong_answer": []}
+            {
+                "criteria": criteria,
+                "red_flags": [],
+                "attempts": attempts,
+                "strengths": ["Quantified scale"],
+                "gaps": [],
+                "strong_answer": [],
+            }
         )
-    return json.dumps({"verdict": "hire", "summary": "Clear start.", "practice": ["a", "b", "c"]})
+    return json.dumps({"summary": "Clear start.", "practice": ["a", "b", "c"]})

@@ -150,22 +150,24 @@ def test_offline_interview_answer_hint_next_and_end(data_dir: Path) -> None:
     assert session.ended and len(session.turns) == turns_before
     assert at.query_params["view"] == "report"
     assert at.title[0].value.startswith("Report")
-    # Offline grading: the progress box is gone once graded; the report and its downloads.
+    # Offline grading: the progress box is gone once graded; the coverage check and its downloads.
     assert not at.status
-    assert any("Graded offline" in i.value for i in at.info)
-    assert page_text(at).count("Offline grader") + page_text(at).count("Graded offline") == 1
+    assert any("rubric coverage check, not a grade" in i.value for i in at.info)
+    assert page_text(at).count("rubric coverage check, not a grade") == 1
     assert [d.label for d in at.get("download_button")] == ["Markdown", "HTML", "JSON", "PDF"]
     stored = Store(data_dir).latest_report(session.id)
     assert stored is not None and stored.data["offline"] is True
-    assert next(m for m in at.metric if m.label == "Overall score").value == f"{stored.overall_score:.1f} / 5"
-    # One score table; unreached steps say so; every score reads "x.y / 5".
-    tables = [m.value for m in at.main.markdown if m.value.startswith("| Step | Score | Status |")]
+    assert stored.overall_score is None and stored.data["verdict"] is None
+    assert next(m for m in at.metric if m.label == "Rubric coverage").value == f"{stored.data['coverage']:.0%}"
+    assert next(m for m in at.metric if m.label == "Hire verdict").value == "needs a model grader"
+    # One coverage table; unreached steps say so; every figure reads "NN%".
+    tables = [m.value for m in at.main.markdown if m.value.startswith("| Step | Coverage | Status |")]
     assert len(tables) == 1 and not at.dataframe
-    scores = [row.split(" | ")[1] for row in tables[0].splitlines()[2:]]
-    assert len(scores) == 7 and "None" not in scores and "not reached" in scores
-    assert all(s == "not reached" or s.endswith(" / 5") for s in scores)
+    figures = [row.split(" | ")[1] for row in tables[0].splitlines()[2:]]
+    assert len(figures) == 7 and "None" not in figures and "not reached" in figures
+    assert all(f == "not reached" or f.endswith("%") for f in figures)
     headings = [e.label for e in at.main.expander]
-    assert not any(h.startswith("Scores by step") for h in headings)
+    assert not any(h.startswith(("Scores by step", "Coverage by step")) for h in headings)
     # The hint is recorded in the report.
     assert [line["kind"] for line in stored.data["transcript"] if line["hint"]] == ["hint", "hint"]  # type: ignore[index, union-attr, attr-defined]
     assert stored.data["steps"][0]["hints"] == 1  # type: ignore[index]
@@ -387,6 +389,9 @@ def test_history_charts_the_score_trend_once_graded(data_dir: Path, fw: Framewor
     from interviewer.grader import grade_session
 
     result = grade_session(fw, store.load(session.id), None)
+    # An offline coverage check has no score: dress it as a model grade for the chart.
+    steps = [s.model_copy(update={"status": "graded", "score": 3.0, "coverage": None}) for s in result.steps]
+    result = result.model_copy(update={"offline": False, "steps": steps, "overall_score": 3.0, "coverage": None})
     store.save_report(session.id, result.model_dump(mode="json"), result.overall_score)
 
     at = ok(new_app(view="history").run())

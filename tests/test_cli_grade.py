@@ -39,11 +39,12 @@ def test_grade_transcript_to_json(data_dir: Path) -> None:
     code, out, err = run("grade", STRONG, "--format", "json")
     assert code == 0, err
     data = json.loads(out)
-    assert 1 <= data["overall_score"] <= 5
+    assert data["overall_score"] is None and data["verdict"] is None
+    assert 0.5 <= data["coverage"] <= 1
     assert [(s["step"], bool(s["title"])) for s in data["steps"]] == [(n, True) for n in range(1, 8)]
-    assert all(1 <= s["score"] <= 5 for s in data["steps"])
+    assert all(0 <= s["coverage"] <= 1 and s["score"] is None for s in data["steps"])
     assert data["offline"] is True
-    assert "Grading offline" in err and "step 7: offline" in err
+    assert "Checking rubric coverage offline" in err and "step 7: offline" in err
 
 
 def test_grade_markdown_by_default_and_level_override(data_dir: Path) -> None:
@@ -109,7 +110,7 @@ def test_samples_must_be_in_range(data_dir: Path, capsys: pytest.CaptureFixture[
 
 def test_stdin_transcript(data_dir: Path) -> None:
     code, out, _ = run("grade", "-", "--format", "json", stdin=fixture_text("weak"))
-    assert code == 0 and json.loads(out)["verdict"] == "no hire"
+    assert code == 0 and json.loads(out)["coverage"] < 0.1
 
 
 def test_stored_session_is_graded_saved_and_exported(fw: Framework, data_dir: Path, tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from interviewer.report_pdf import render_pdf
 from interviewer.results import SCHEMA_VERSION, Report, load_report, render_json
 from interviewer.session import Session
 from interviewer.store import Store
-from interviewer.trends import overall_trend, score_trends
+from interviewer.trends import coverage_trend, overall_trend, score_trends
 
 SCRIPT = "<script>alert('pwned')</script>"
 NON_LATIN = "Задержка p95 — 100 мс; λόγος και μέτρηση"
@@ -64,7 +64,7 @@ def test_html_escapes_everything_the_candidate_typed(report: Report) -> None:
 def test_markdown_neutralises_html_and_marks_hints(fw: Framework, report: Report) -> None:
     md = render_markdown(report)
     assert "<script" not in md and "&lt;script&gt;" in md
-    assert "## Scores by step" in md and "## Appendix: transcript" in md
+    assert "## Coverage by step" in md and "## Appendix: transcript" in md
     hinted = fixture_session(fw, "weak")
     from interviewer.session import Turn
 
@@ -80,7 +80,8 @@ def test_json_round_trips_and_carries_provenance(report: Report) -> None:
     data = json.loads(text)
     assert data["schema_version"] == SCHEMA_VERSION
     assert data["kind"] == "interviewer-report"
-    assert 1 <= data["overall_score"] <= 5
+    assert data["overall_score"] is None and data["verdict"] is None  # offline: a coverage check
+    assert 0 <= data["coverage"] <= 1
     assert [s["step"] for s in data["steps"]] == list(range(1, 8))
     assert {"grader", "interviewer_model", "prompt_version", "rubric_versions", "grading_usage", "transcript"} <= set(
         data
@@ -153,6 +154,15 @@ def test_not_graded_and_not_covered_steps_render(fw: Framework) -> None:
     assert render_pdf(r).startswith(b"%PDF-")
 
 
+def _as_model_grade(report: Report, score: float) -> Report:
+    """The offline report dressed as a model grade with ``score`` on every reached step."""
+    steps = [
+        s.model_copy(update={"status": "graded", "score": score, "coverage": None}) if s.status == "offline" else s
+        for s in report.steps
+    ]
+    return report.model_copy(update={"offline": False, "steps": steps, "overall_score": score, "coverage": None})
+
+
 def test_score_trends_from_the_store(fw: Framework, data_dir: Path) -> None:
     store = Store(data_dir)
     weak = fixture_session(fw, "weak")
@@ -160,8 +170,8 @@ def test_score_trends_from_the_store(fw: Framework, data_dir: Path) -> None:
     strong.turns = [t for t in strong.turns if t.step <= 6]
     store.save(weak)
     store.save(strong)
-    early = grade_session(fw, weak, None)
-    late = grade_session(fw, strong, None)
+    early = _as_model_grade(grade_session(fw, weak, None), 1.5)
+    late = _as_model_grade(grade_session(fw, strong, None), 3.5)
     store.save_report(weak.id, early.model_dump(mode="json"), early.overall_score)
     store.save_report(strong.id, late.model_dump(mode="json"), late.overall_score)
     store.save_report(strong.id, {"kind": "something else"}, None)  # unreadable: skipped
@@ -173,10 +183,14 @@ def test_score_trends_from_the_store(fw: Framework, data_dir: Path) -> None:
     times = [when for when, _ in trends[1]]
     assert times == sorted(times)
     assert [score for _, score in overall_trend(stored)] == [early.overall_score, late.overall_score]
+    offline = grade_session(fw, weak, None)
+    store.save_report(weak.id, offline.model_dump(mode="json"), offline.overall_score)
+    assert len(overall_trend(store.list_reports())) == 2  # a coverage check is not a score
+    assert [c for _, c in coverage_trend(store.list_reports())] == [offline.coverage]
 
 
 def test_score_trends_accepts_reports_and_orders_by_time(fw: Framework) -> None:
-    base = grade_session(fw, fixture_session(fw, "weak"), None)
+    base = _as_model_grade(grade_session(fw, fixture_session(fw, "weak"), None), 2.0)
     now = datetime.now(UTC)
     newer = base.model_copy(update={"created_at": now})
     older = base.model_copy(update={"created_at": now - timedelta(days=3)})
@@ -233,7 +247,7 @@ def test_markdown_export_keeps_mermaid_and_code_verbatim(diagram_report: Report)
     assert "> ```mermaid\n> graph LR\n>   U[User] --> A[API] --> M[LLM]\n> ```" in md
     assert "`a --> b`" in md
     assert "&lt;b&gt;here&lt;/b&gt;" in md  # outside code, HTML stays inert
-    assert re.search(r"^\| 1\. [^|]+ \| \d\.\d / 5 \|", md, re.M)
+    assert re.search(r"^\| 1\. [^|]+ \| \d+% \|", md, re.M)  # offline: a coverage share per step
     from interviewer.results import StepResult
 
     unreached = diagram_report.model_copy(deep=True)
@@ -279,3 +293,22 @@ def test_score_chips_and_report_text_meet_wcag_aa() -> None:
     for text in text_colours - {"#fff", "#ffffff"}:
         for background in ("#ffffff", "#f0f2f5", "#fafbfc", "#fff4d6", "#fdecea", "#eef6ff"):
             assert contrast(text, background) >= 4.5, (text, background)
+
+
+def test_an_offline_report_from_before_the_coverage_check_still_reads_as_it_was(report: Report) -> None:
+    """Schema 1 offline reports carried a score and a verdict: they render with them, not as coverage."""
+    data = json.loads(render_json(report))
+    data.update(schema_version=1, overall_score=3.2, verdict="lean hire", coverage=None, verdict_rule="")
+    data.update(grader_label="Offline grader — rule-based, no model was called", summary="Weighted overall score 3.2.")
+    for step in data["steps"]:
+        step.update(coverage=None, score=3.0)
+        for c in step["criteria"]:
+            c.update(coverage=None, score=3.0)
+    old = load_report(data)
+    md = render_markdown(old)
+    assert "| Overall score | 3.2 / 5 |" in md and "| Verdict | lean hire |" in md
+    assert "## Scores by step" in md and "not a grade" not in md
+    assert "> **Offline grader — rule-based, no model was called.**" in md
+    html = render_html(old)
+    assert "Rubric coverage" not in html and "lean hire" in html
+    assert render_pdf(old).startswith(b"%PDF-")

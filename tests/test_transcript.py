@@ -111,3 +111,68 @@ def test_format_then_parse_round_trips(fw: Framework) -> None:
     assert [(t.role, t.step, t.text, t.hint) for t in again.turns] == [
         (t.role, t.step, t.text, t.hint) for t in session.turns
     ]
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("smart email composer (inline suggestions)", "email-composer"),
+        ("code-completion", "code-completion"),
+        ("enterprise doc Q&A (internal assistant)", "enterprise-doc-qa"),
+        ("Customer service assistant (mobile operator)", "customer-service-assistant"),
+        ("creative image generator (text-to-image and photo restyling)", "image-generator"),
+        ("Personalized news summarizer", "news-summarizer"),
+        ("meeting summarizer", "meeting-summariser"),
+    ],
+)
+def test_problem_lines_match_the_bank_loosely(fw: Framework, line: str, problem: str) -> None:
+    session = parse_transcript(f"Problem: {line}\nCandidate: Who are the users?\n", fw)
+    assert session.problem.id == problem
+
+
+@pytest.mark.parametrize("line", ["A chatbot for a bakery", "email", "summariser"])
+def test_unmatched_or_ambiguous_problem_lines_are_custom(fw: Framework, line: str) -> None:
+    assert parse_transcript(f"Problem: {line}\nCandidate: Hi there.\n", fw).problem.id == "custom"
+
+
+def test_transition_phrases_set_the_steps(fw: Framework) -> None:
+    text = (
+        "Problem: email-composer\n"
+        "Interviewer: Design it.\nCandidate: Who are the users and what is the latency budget?\n"
+        "Interviewer: 300M users, 100 ms.\nCandidate: Then a small model on the hot path.\n"
+        "Interviewer: Good. How would you frame this as an ML problem?\nCandidate: Conditional generation.\n"
+        "Interviewer: What goes in and what comes out?\nCandidate: Draft in, 2-8 words out.\n"
+        "Interviewer: Let's move on to data.\nCandidate: Sent mail, scrubbed.\n"
+        "Interviewer: Now, which model would you use?\nCandidate: A distilled 200M decoder.\n"
+        "Interviewer: How would you evaluate it?\nCandidate: Offline precision, then an A/B test.\n"
+        "Interviewer: Let's talk about serving.\nCandidate: Regional GPU pools with a prefix cache.\n"
+        "Interviewer: How would you roll it out and monitor it?\nCandidate: Shadow, then a 1% canary.\n"
+        "Interviewer: Thanks, that's time.\n"
+    )
+    session = parse_transcript(text, fw)
+    steps = [t.step for t in session.turns]
+    assert steps == [1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 7]
+
+
+def test_a_step_named_by_number_and_no_going_back(fw: Framework) -> None:
+    text = (
+        "Problem: email-composer\n"
+        "Interviewer: Design it.\nCandidate: Users first.\n"
+        "Interviewer: Let's go to step 4, the model.\nCandidate: A small decoder.\n"
+        "Interviewer: Before that, what data would you use?\nCandidate: Sent mail.\n"
+    )
+    assert [t.step for t in parse_transcript(text, fw).turns] == [1, 1, 4, 4, 4, 4]
+
+
+def test_the_calibration_set_is_stepped_as_labelled(fw: Framework) -> None:
+    """Every shipped transcript parses to its manifest's problem and reaches the steps it walks."""
+    from interviewer.calibration_set import load_set, read_transcript
+
+    for entry in load_set():
+        session = parse_transcript(read_transcript(entry), fw)
+        assert session.problem.id == entry.problem, entry.file
+        reached = sorted({t.step for t in session.turns if t.role == "candidate"})
+        if "partial" not in entry.tags:
+            assert reached == list(range(1, 8)), (entry.file, reached)
+        else:
+            assert reached[0] == 1 and len(reached) >= 4, (entry.file, reached)

@@ -55,7 +55,7 @@ def graded_report(session: Session) -> None:
         return
     if result is None:
         settings = model_choice.grading_settings(session, st.session_state.get("cfg_key", ""), env())
-        label = "Grading offline (rubric keywords)…" if settings is None else f"Grading with {settings.model}…"
+        label = "Checking rubric coverage offline…" if settings is None else f"Grading with {settings.model}…"
         # In a placeholder, cleared once graded: no empty "Graded" box stays behind.
         progress_box = st.empty()
         with progress_box.status(label, expanded=True) as status:
@@ -83,21 +83,18 @@ def _ask_regrade(session_id: str) -> None:
 
 
 def show_report(session: Session, result: Any) -> None:
-    a, b = st.columns(2)
-    a.metric("Overall score", report.fmt_out_of_5(result.overall_score))
-    b.metric("Verdict", result.verdict or "—")
+    figures = report.headline(result)  # score and verdict, or offline coverage and "needs a model grader"
+    for col, (label, value) in zip(st.columns(2), figures, strict=True):
+        col.metric(label, value)
     # The report's header, less what the title and the metrics above say.
     # Offline grading is said once, by the banner below.
-    hidden = (*SHOWN_ABOVE, "Grader") if result.offline else SHOWN_ABOVE
+    hidden = (*SHOWN_ABOVE, *(label for label, _ in figures), *(("Grader",) if result.offline else ()))
     st.caption(" · ".join(f"{label}: {value}" for label, value in report.header_lines(result) if label not in hidden))
-    if result.offline:
-        st.info(
-            "Graded offline: rule-based, no model (rubric points explained with specifics; keyword lists earn nothing).",
-            icon=":material/cloud_off:",
-        )
+    if report.coverage_check(result):
+        st.info(report.OFFLINE_EXPLAINER, icon=":material/cloud_off:")
     # The one score table on the page (the feedback below leaves its own
     # out): a Markdown table, so a screen reader reads it as a table.
-    st.markdown(views.report_table_markdown(result.steps))
+    st.markdown(views.report_table_markdown(result.steps, "Coverage" if report.coverage_check(result) else "Score"))
     # Generated when clicked (a PDF takes a moment), without rerunning the page.
     with st.container(horizontal=True, gap="small"):
         for label, fmt, mime in views.REPORT_DOWNLOADS:

@@ -8,6 +8,7 @@ from .. import llm
 from ..errors import InterviewerError
 from ..settings import API_KEY
 from . import model_choice
+from .grader_check import grader_check
 from .state import choice, env, go
 
 
@@ -47,6 +48,7 @@ def model_settings_panel(expanded: bool) -> None:
             st.caption("Using the API key from INTERVIEWER_API_KEY.")
         if st.button("Test connection", width="stretch"):
             test_connection()
+        grader_check()  # can the chosen grader be trusted? (the labelled calibration set)
 
 
 def test_connection() -> None:

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from ..framework import STEP_COUNT, Framework, Problem
 from ..planner import COVERAGE_TO_ADVANCE, coverage
-from ..report import fmt_out_of_5, status_text
+from ..report import fmt_out_of_5, status_text, step_value
 from ..session import Session, Turn, clock, format_duration, utcnow
 from ..store import SessionSummary
 
@@ -176,7 +176,7 @@ STRIP_CSS = """
 
 # Report sections the report page shows in its own way (the score table, the
 # transcript), and those it folds away (long detail).
-SECTIONS_SHOWN_ELSEWHERE = ("Scores by step", "Appendix")
+SECTIONS_SHOWN_ELSEWHERE = ("Scores by step", "Coverage by step", "Appendix")
 FOLDED_SECTIONS = ("Step ", "Grading details", "Notes")
 
 
@@ -241,9 +241,9 @@ def trend_rows(
     return rows
 
 
-def report_table_markdown(steps: Iterable[Any]) -> str:
-    """The report page's score table; every cell is our own wording."""
-    lines = ["| Step | Score | Status |", "| --- | --- | --- |"]
+def report_table_markdown(steps: Iterable[Any], figure: str = "Score") -> str:
+    """The report page's score (offline: coverage) table; every cell is our own wording."""
+    lines = [f"| Step | {figure} | Status |", "| --- | --- | --- |"]
     lines += [f"| {r['step']} | {r['score']} | {r['status']} |" for r in report_step_rows(steps)]
     return "\n".join(lines)
 
@@ -258,10 +258,8 @@ REPORT_DOWNLOADS: tuple[tuple[str, str, str], ...] = (
 
 
 def step_score_text(step: Any) -> str:
-    """A step's score as the report page shows it: "3.0 / 5", or why there is none."""
-    if step.score is not None:
-        return fmt_out_of_5(step.score)
-    return {"not covered": "not reached"}.get(step.status, step.status)
+    """A step's score as the report page shows it: "3.0 / 5" (offline: its coverage), or why there is none."""
+    return step_value(step)
 
 
 def report_step_rows(steps: Iterable[Any]) -> list[dict[str, object]]:
