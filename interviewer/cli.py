@@ -185,7 +185,7 @@ def _offer_grading(interviewer, args: argparse.Namespace, out: TextIO, err: Text
     """Asked at a terminal once the interview has ended: grade it now?"""
     from . import cli_grade
     from .grader import grade_session
-    from .report import fmt_out_of_5, step_line
+    from .report import headline, step_line
 
     session = interviewer.session
     out.write("Grade it now? [Y/n] ")
@@ -197,7 +197,7 @@ def _offer_grading(interviewer, args: argparse.Namespace, out: TextIO, err: Text
     choice = argparse.Namespace(offline=False, model=None, api_base=None)
     settings = cli_grade.grader_settings(choice, session)
     out.write(
-        "Grading offline (rule-based; no model is called)...\n"
+        "Checking rubric coverage offline (rule-based; no model is called; no score or verdict)...\n"
         if settings is None
         else f"Grading with {settings.model}...\n"
     )
@@ -208,8 +208,7 @@ def _offer_grading(interviewer, args: argparse.Namespace, out: TextIO, err: Text
         return
     if interviewer.store is not None:
         interviewer.store.save_report(session.id, report.model_dump(mode="json"), report.overall_score)
-    verdict = f" · {report.verdict}" if report.verdict else ""
-    out.write(f"\nOverall: {fmt_out_of_5(report.overall_score)}{verdict}\n")
+    out.write("\n" + " · ".join(f"{label}: {value}" for label, value in headline(report)) + "\n")
     out.writelines(f"  Step {s.step}. {s.title}: {step_line(s)}\n" for s in report.steps)
     out.write(f"Full report: python -m interviewer export {session.id} --format html -o report.html\n")
 
@@ -355,7 +354,9 @@ def cmd_sessions(args: argparse.Namespace, out: TextIO) -> int:
     )
     for r in rows:
         # The same words as the app's history table.
-        status = "in progress" if r.ended_at is None else ("graded" if r.overall_score is not None else "ended")
+        status = (
+            "in progress" if r.ended_at is None else ("graded" if r.graded or r.overall_score is not None else "ended")
+        )
         score = f"{r.overall_score:.1f}" if r.overall_score is not None else "-"
         out.write(
             f"{r.id:<12}  {r.created_at:%Y-%m-%d %H:%M}  {r.level:<6}  {r.current_step}/{STEP_COUNT:<4}  "

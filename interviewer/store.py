@@ -83,6 +83,8 @@ class SessionSummary(BaseModel):
     current_step: int
     turns: int
     overall_score: float | None = None
+    # A report exists (an offline coverage check has one but no score).
+    graded: bool = False
 
 
 class StoredReport(BaseModel):
@@ -194,7 +196,8 @@ class Store:
         rows = self.db.execute(
             """SELECT s.id, s.problem_id, s.title, s.level, s.model, s.created_at, s.updated_at, s.ended_at,
                       s.current_step, (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id),
-                      (SELECT r.overall_score FROM reports r WHERE r.session_id = s.id ORDER BY r.id DESC LIMIT 1)
+                      (SELECT r.overall_score FROM reports r WHERE r.session_id = s.id ORDER BY r.id DESC LIMIT 1),
+                      EXISTS (SELECT 1 FROM reports r WHERE r.session_id = s.id)
                FROM sessions s ORDER BY s.updated_at DESC LIMIT ?""",
             (limit,),
         ).fetchall()

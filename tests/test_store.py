@@ -79,3 +79,14 @@ def test_reports_are_kept_per_session(tmp_path, fw) -> None:
     assert store.latest_report(s.id).overall_score == 3.5
     assert [r.overall_score for r in store.list_reports()] == [2.5, 3.5]
     assert store.list_sessions()[0].overall_score == 3.5
+
+
+def test_a_session_with_a_report_but_no_score_is_listed_as_graded(fw, data_dir) -> None:  # type: ignore[no-untyped-def]
+    """An offline coverage check is a report without a score: the session still reads "graded"."""
+    store = Store(data_dir)
+    session = new_session(fw)
+    store.save(session)
+    assert store.list_sessions()[0].graded is False
+    store.save_report(session.id, {"kind": "interviewer-report"}, None)
+    summary = store.list_sessions()[0]
+    assert summary.graded is True and summary.overall_score is None

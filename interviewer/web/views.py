@@ -203,7 +203,7 @@ def session_status(s: SessionSummary) -> str:
     """The same words as the CLI's ``sessions`` listing."""
     if s.ended_at is None:
         return "in progress"
-    return "graded" if s.overall_score is not None else "ended"
+    return "graded" if s.graded or s.overall_score is not None else "ended"
 
 
 def session_rows(summaries: Iterable[SessionSummary]) -> list[dict[str, object]]:
