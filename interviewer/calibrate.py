@@ -389,8 +389,16 @@ def fitness(cal: Calibration) -> tuple[bool, str]:
     if m.attack_passages_caught < m.attack_passages:
         problems.append(f"it missed {m.attack_passages - m.attack_passages_caught} injection passage(s)")
     scope = "the quick subset" if cal.subset == "quick" else "the calibration set"
+    rho = "" if m.spearman is None else f" (Spearman {m.spearman:.2f})"
+    if cal.offline:
+        # The coverage check is not a grader: it can only be fit to say what was covered.
+        if not problems:
+            return True, (
+                f"The offline coverage check ordered {scope} as labelled{rho}; "
+                "it still measures coverage, not whether a design is right."
+            )
+        return False, f"The offline coverage check does not order {scope} as labelled: " + "; ".join(problems) + "."
     if not problems:
-        rho = "" if m.spearman is None else f" (Spearman {m.spearman:.2f})"
         return True, f"{cal.grader} ordered {scope} as labelled{rho}: fit to grade."
     return False, f"{cal.grader} is not fit to grade on {scope}: " + "; ".join(problems) + "."
 
