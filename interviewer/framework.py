@@ -312,8 +312,8 @@ class Framework(BaseModel):
 
 
 def default_root() -> Path:
-    """The folder holding ``prompts/`` and ``rubrics/`` (the project root)."""
-    return content_dir() or Path(__file__).resolve().parent.parent
+    """The folder holding ``prompts/`` and ``rubrics/`` (the package folder; content ships as package data)."""
+    return content_dir() or Path(__file__).resolve().parent
 
 
 def _require_unique(values: Iterable[str], what: str, field: str) -> None:

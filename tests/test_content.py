@@ -18,12 +18,13 @@ import pytest
 from interviewer.framework import STEP_COUNT, Framework, load_framework
 
 ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "interviewer"
 
 
 @pytest.fixture(scope="module")
 def content() -> Framework:
     # Uncached, straight from the repository, whatever INTERVIEWER_CONTENT_DIR says.
-    return load_framework(ROOT)
+    return load_framework(CONTENT)
 
 
 def _has(text: str, *patterns: str) -> list[str]:
@@ -318,7 +319,7 @@ def test_problem_bank_size_and_completeness(content: Framework) -> None:
 
 
 def test_problem_files_are_named_by_id(content: Framework) -> None:
-    files = sorted(f.stem for f in (ROOT / "prompts" / "problems").glob("*.yaml"))
+    files = sorted(f.stem for f in (CONTENT / "prompts" / "problems").glob("*.yaml"))
     assert files == sorted(p.id for p in content.problems)
 
 
@@ -362,7 +363,7 @@ def test_levels(content: Framework) -> None:
 def test_offline_script_loads() -> None:
     from interviewer.offline import script
 
-    s = script(ROOT)
+    s = script(CONTENT)
     assert s.acknowledgements
     # The placeholders the offline interviewer fills in.
     assert "{detail}" in s.reveal and "{label}" in s.reveal

@@ -238,8 +238,8 @@ CASES: list[tuple[str, Breaker, str, list[str]]] = [
 
 def _broken_root(tmp_path: Path, breaker: Breaker) -> Path:
     root = tmp_path / "content"
-    shutil.copytree(ROOT / "prompts", root / "prompts")
-    shutil.copytree(ROOT / "rubrics", root / "rubrics")
+    shutil.copytree(ROOT / "interviewer" / "prompts", root / "prompts")
+    shutil.copytree(ROOT / "interviewer" / "rubrics", root / "rubrics")
     breaker(root)
     return root
 
