@@ -9,6 +9,8 @@ resumes without saving the candidate's words twice.
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -17,15 +19,18 @@ from . import llm, offline
 from .errors import InputError
 from .framework import Framework
 from .planner import DETAIL_LABELS, Action, TurnPlan, plan_turn
-from .prompting import chat_messages, render, split_context
-from .session import MAX_MESSAGE_CHARS, Session, Turn, format_duration, step_banner, utcnow
+from .prompting import NotesChannel, chat_messages, render, split_context
+from .session import MAX_MESSAGE_CHARS, Assessment, Session, Turn, format_duration, step_banner, utcnow
 from .settings import ModelSettings
 from .store import Store
 from .tokens import count_tokens
 
+# Old sessions' marker for "step covered"; still stripped if a model writes it.
 NEXT_MARKER = "[[NEXT]]"
 HINT_TEXT = "(asked for a hint)"
 NEXT_TEXT = "(asked to move on to the next step)"
+ASSESS_OPEN = "<assessment>"
+ASSESS_CLOSE = "</assessment>"
 
 
 def clean_message(text: str | None, limit: int = MAX_MESSAGE_CHARS) -> str:
@@ -64,6 +69,91 @@ class MarkerFilter:
         return out
 
 
+class AssessmentFilter:
+    """Takes ``<assessment>…</assessment>`` blocks out of a stream (wherever they
+    are, split across chunks anywhere) so the candidate never sees them; the
+    raw JSON inside is kept in ``raw``."""
+
+    def __init__(self) -> None:
+        self.buffer = ""
+        self.inside = False
+        self.raw: list[str] = []
+        self._current = ""
+
+    def feed(self, chunk: str) -> str:
+        self.buffer += chunk
+        out = ""
+        while self.buffer:
+            if self.inside:
+                end = self.buffer.find(ASSESS_CLOSE)
+                if end < 0:
+                    self._current += self.buffer[: max(len(self.buffer) - len(ASSESS_CLOSE), 0)]
+                    self.buffer = self.buffer[max(len(self.buffer) - len(ASSESS_CLOSE), 0) :]
+                    return out
+                self._current += self.buffer[:end]
+                self.raw.append(self._current)
+                self._current = ""
+                self.buffer = self.buffer[end + len(ASSESS_CLOSE) :].lstrip("\n")
+                self.inside = False
+                continue
+            start = self.buffer.find(ASSESS_OPEN)
+            if start >= 0:
+                out += self.buffer[:start]
+                self.buffer = self.buffer[start + len(ASSESS_OPEN) :]
+                self.inside = True
+                continue
+            keep = 0
+            for n in range(min(len(ASSESS_OPEN) - 1, len(self.buffer)), 0, -1):
+                if ASSESS_OPEN.startswith(self.buffer[-n:]):
+                    keep = n
+                    break
+            out += self.buffer[: len(self.buffer) - keep]
+            self.buffer = self.buffer[len(self.buffer) - keep :]
+            return out
+        return out
+
+    def flush(self) -> str:
+        # An unclosed block is the model's, not the candidate's: drop it.
+        if self.inside:
+            self.raw.append(self._current + self.buffer)
+            self.buffer = self._current = ""
+            self.inside = False
+            return ""
+        out, self.buffer = self.buffer, ""
+        return out
+
+
+_JSON_OBJECT = re.compile(r"\{.*\}", re.S)
+
+
+def parse_assessment(raw: list[str], fw: Framework, step: int) -> Assessment | None:
+    """The model's assessment, validated leniently: unknown key-question ids and
+    detail names are dropped; anything unusable gives None (cues decide then)."""
+    for text in raw:
+        match = _JSON_OBJECT.search(text)
+        if not match:
+            continue
+        try:
+            data = json.loads(match.group(0))
+        except ValueError:
+            continue
+        if not isinstance(data, dict):
+            continue
+        known = {kq.id for kq in fw.step(step).key_questions}
+
+        def strings(value: object) -> list[str]:
+            return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+        return Assessment(
+            step=step,
+            addressed=[i for i in strings(data.get("addressed")) if i in known],
+            vague=data.get("vague") is True,
+            details=[d for d in strings(data.get("details")) if d in DETAIL_LABELS],
+            step_done=data.get("step_done") is True,
+        )
+    return None
+
+
 class Reply:
     """The interviewer's reply: iterate for text chunks (streamed from the model,
     or the offline text). When the iteration completes, the turn is saved.
@@ -75,6 +165,7 @@ class Reply:
         self.text = ""
         self.turn: Turn | None = None
         self.stream: llm.Stream | None = None
+        self.assessment: Assessment | None = None
 
     @property
     def offline(self) -> bool:
@@ -96,20 +187,29 @@ class Reply:
             yield prefix
         self.stream = llm.stream(it.build_messages(self.plan), it.settings, sleep=it.sleep)
         marker = MarkerFilter()
+        assess = AssessmentFilter()
+        started = False
         for chunk in self.stream:
-            out = marker.feed(chunk)
+            out = marker.feed(assess.feed(chunk))
+            if not started:
+                # The assessment line comes first: no leading blank lines after it.
+                out = out.lstrip()
+                started = bool(out)
             if out:
                 self.text += out
                 yield out
-        tail = marker.flush()
+        tail = marker.feed(assess.flush()) + marker.flush()
         if tail:
             self.text += tail
             yield tail
+        self.assessment = parse_assessment(assess.raw, it.fw, it.session.current_step)
         completion = self.stream.completion
         if completion is not None:
             it.session.usage.add(completion.usage)
         tokens = completion.usage.completion_tokens if completion else count_tokens(self.text)
-        self.text = self.text.strip() or "Could you say more about that?"
+        self.text = self.text.strip()
+        if self.text == prefix.strip():
+            raise llm.LLMError("The model sent only its assessment and no reply.", retryable=True, kind="empty")
         self._finish(proposes_next=marker.seen, tokens=tokens)
 
     def consume(self) -> str:
@@ -122,10 +222,14 @@ class Reply:
         session = it.session
         if plan.topic is not None and plan.topic.id not in session.asked_topics:
             session.asked_topics.append(plan.topic.id)
-        for field in plan.reveal:
+        asked = plan.reveal + (self.assessment.details if self.assessment else [])
+        for field in asked:
             if field not in session.revealed:
                 session.revealed.append(field)
         session.current_step = plan.step
+        if plan.closing:
+            # The closing line ends the interview: the input closes everywhere.
+            session.ended_at = it.now()
         turn = Turn(
             role="interviewer",
             text=self.text,
@@ -137,8 +241,12 @@ class Reply:
             hint=plan.kind == "hint",
             offline=session.offline,
             proposes_next=proposes_next,
+            question_id=plan.key_question.id if plan.key_question else None,
+            assessment=self.assessment,
         )
         it.commit(turn)
+        if plan.closing:
+            it.save()
         self.turn = turn
 
 
@@ -152,6 +260,7 @@ class Interviewer:
         *,
         now: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], None] | None = None,
+        notes_channel: NotesChannel = "system",
     ) -> None:
         self.fw = fw
         self.session = session
@@ -159,6 +268,7 @@ class Interviewer:
         self.store = store
         self.now = now
         self.sleep = sleep or time.sleep
+        self.notes_channel: NotesChannel = notes_channel
 
     # --- persistence --------------------------------------------------------
     def commit(self, turn: Turn) -> None:
@@ -226,35 +336,43 @@ class Interviewer:
             self.save()
 
     # --- prompt -------------------------------------------------------------
-    def build_messages(self, plan: TurnPlan) -> list[dict[str, str]]:
+    def system_prompt(self) -> str:
+        """The stable prefix: byte-identical on every turn of a session."""
         fw, session = self.fw, self.session
-        step = fw.step(plan.step)
-        revealed_fields = [f for f in session.revealed if f not in plan.reveal] + plan.reveal
-        system = render(
+        hidden = session.problem.hidden
+        return render(
             "interviewer_system.md",
             fw.root,
             minutes=session.minutes,
             level=fw.levels[session.level],
             problem=session.problem,
-            revealed=[(DETAIL_LABELS[f], getattr(session.problem.hidden, f)) for f in revealed_fields],
-            banner=step_banner(fw, plan.step),
-            step=step,
-            rubric=fw.rubrics[plan.step],
-            uncovered=plan.uncovered,
-            step_left=format_duration(plan.clock.step_left),
-            total_left=format_duration(plan.clock.total_left),
-            next_marker=NEXT_MARKER,
+            details=[(name, label, getattr(hidden, name)) for name, label in DETAIL_LABELS.items()],
+            steps=fw.steps,
         )
-        directive = render(
+
+    def notes(self, plan: TurnPlan) -> str:
+        """What changes per turn; sent last, as the program's own message."""
+        fw, session = self.fw, self.session
+        return render(
             "interviewer_turn.md",
             fw.root,
+            banner_now=step_banner(fw, plan.step),
+            step=fw.step(plan.step),
+            step_left=format_duration(plan.clock.step_left),
+            total_left=format_duration(plan.clock.total_left),
+            addressed=plan.addressed,
+            uncovered=plan.uncovered,
+            revealed=session.revealed,
+            reveal=plan.reveal,
             action=plan.action,
             closing=plan.closing,
             banner=plan.banner,
             reason=(plan.decision.reason if plan.decision else ""),
-            reveal=[f"{DETAIL_LABELS[f]}: {getattr(session.problem.hidden, f)}" for f in plan.reveal],
-            key_question=plan.key_question.question if plan.key_question else "",
+            probe=plan.probe,
+            key_question=plan.key_question,
             topic=plan.topic.question if plan.topic else "",
         )
-        summary, recent = split_context(session.turns)
-        return chat_messages(system, summary, recent, directive)
+
+    def build_messages(self, plan: TurnPlan) -> list[dict[str, str]]:
+        summary, recent = split_context(self.session.turns)
+        return chat_messages(self.system_prompt(), summary, recent, self.notes(plan), channel=self.notes_channel)

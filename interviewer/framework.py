@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -39,10 +39,15 @@ class Strict(BaseModel):
 
 
 class KeyQuestion(Strict):
+    # Stable id the tracker and the model's assessments use ("<step slug>-<n>"
+    # when the file gives none), so coverage never depends on exact wording.
+    id: Slug | None = None
     question: NonEmpty
-    # Words or phrases that show the candidate already addressed this question;
-    # the offline interviewer skips a question whose cues were said.
+    # Words or phrases that show the candidate's own answer addressed this
+    # question (offline, and when the model reports nothing usable).
     cues: list[NonEmpty] = Field(min_length=1)
+    # A step can close without a non-core question (nice to have, not required).
+    core: bool = True
 
 
 class StepGuide(Strict):
@@ -61,6 +66,19 @@ class Step(Strict):
     key_questions: list[KeyQuestion] = Field(min_length=1)
     example: NonEmpty
     guide: StepGuide
+
+    @model_validator(mode="before")
+    @classmethod
+    def _question_ids(cls, data: Any) -> Any:
+        # Fill missing ids before validation: the models are frozen afterwards.
+        if isinstance(data, dict) and isinstance(data.get("key_questions"), list):
+            questions = []
+            for n, kq in enumerate(data["key_questions"], 1):
+                if isinstance(kq, dict) and not kq.get("id"):
+                    kq = {**kq, "id": f"{data.get('slug', 'step')}-{n}"}
+                questions.append(kq)
+            data = {**data, "key_questions": questions}
+        return data
 
 
 class StepsFile(Strict):
@@ -88,6 +106,13 @@ class Topic(Strict):
     points: list[NonEmpty] = Field(min_length=2)
     triggers: list[NonEmpty] = Field(min_length=1)
     source: Literal["seed", "ours"] = "ours"
+    # Fit to the problem and the conversation: only for problems with one of
+    # these tags (empty = any problem); only once the candidate has said one of
+    # ``requires`` (the question presupposes it); never once they said one of
+    # ``unless`` (the question would contradict or repeat them).
+    problems: list[NonEmpty] = []
+    requires: list[NonEmpty] = []
+    unless: list[NonEmpty] = []
 
 
 class Theme(Strict):

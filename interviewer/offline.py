@@ -20,6 +20,7 @@ OFFLINE_LABEL = "Offline mode — scripted interviewer, no model is called"
 
 class WrapUp(Strict):
     covered: str
+    assessed: str
     time: str
     candidate: str
 
@@ -28,9 +29,11 @@ class OfflineScript(Strict):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     acknowledgements: list[str] = Field(min_length=1)
+    opening: str
     reveal: str
     wrap_up: WrapUp
-    followup_intro: str
+    probes: list[str] = Field(min_length=1)
+    followup_intro: list[str] = Field(min_length=1)
     hint: str
     hint_none: str
     closing: str
@@ -41,14 +44,20 @@ def script(root: Path) -> OfflineScript:
     return load_model(root / "prompts" / "offline.yaml", OfflineScript)
 
 
+def _pick(options: list[str], n: int) -> str:
+    return options[n % len(options)]
+
+
 def reply(fw: Framework, session: Session, plan: TurnPlan) -> str:
     s = script(fw.root)
     step = fw.step(plan.step)
     parts: list[str] = []
+    n = len(session.turns)
 
     if plan.action == "open":
-        return "\n\n".join([f"**{plan.banner}**", session.problem.opening_prompt, _q(plan)])
+        return "\n\n".join([f"**{plan.banner}**", session.problem.opening_prompt, s.opening])
 
+    # Every detail the candidate asked for, in the order of their questions.
     for field in plan.reveal:
         detail = getattr(session.problem.hidden, field)
         parts.append(s.reveal.format(label=DETAIL_LABELS[field].lower(), detail=detail))
@@ -60,11 +69,9 @@ def reply(fw: Framework, session: Session, plan: TurnPlan) -> str:
     if plan.transition:
         reason = plan.decision.reason if plan.decision else "covered"
         wrap = getattr(s.wrap_up, reason, s.wrap_up.covered)
-        parts.extend([wrap, f"**{plan.banner}**", _q(plan)])
+        parts.extend([wrap, f"**{plan.banner}**", _q(plan) or step.goal])
         return "\n\n".join(parts)
 
-    # One rotating acknowledgement; deterministic so tests and replays agree.
-    ack = s.acknowledgements[len(session.turns) % len(s.acknowledgements)]
     probe = step.guide.probe[len(session.turns_in_step(plan.step)) % len(step.guide.probe)]
     if plan.kind == "hint":
         if plan.key_question is not None:
@@ -73,10 +80,23 @@ def reply(fw: Framework, session: Session, plan: TurnPlan) -> str:
             parts.append(s.hint_none.format(probe=probe))
         return "\n\n".join(parts)
 
+    if plan.kind == "probe":
+        if plan.probe:
+            parts.append(_pick(s.probes, n).format(fragment=plan.probe))
+        else:
+            parts.append(f"Go one level deeper: {probe}?")
+        return "\n\n".join(parts)
+
+    ack = _pick(s.acknowledgements, n)
     if plan.topic is not None:
-        parts.append(f"{ack} {s.followup_intro} {plan.topic.question}")
+        body = f"{_pick(s.followup_intro, n)} {plan.topic.question}"
     else:
-        parts.append(f"{ack} {_q(plan)}")
+        body = _q(plan)
+    if parts:
+        # A revealed detail already acknowledges the question; no filler on top.
+        parts.append(body)
+    else:
+        parts.append(f"{ack} {body}".strip())
     return "\n\n".join(parts)
 
 

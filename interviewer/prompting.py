@@ -9,9 +9,11 @@ interview sends roughly the same prompt size as a 10-turn one.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import jinja2
 
@@ -57,48 +59,81 @@ def _summary_line(turn: Turn) -> str:
     return f"[step {turn.step}] {who}: {short}"
 
 
+# Older turns roll into the summary in whole chunks, so the summary (and with
+# it the prompt prefix a server can cache) changes once every SUMMARY_CHUNK
+# turns instead of every turn.
+SUMMARY_CHUNK = 8
+KEEP_RECENT = 6
+
+
 def split_context(
     turns: list[Turn], recent_budget: int = RECENT_BUDGET, summary_budget: int = SUMMARY_BUDGET
 ) -> tuple[str, list[Turn]]:
     """Return (summary of older turns, recent turns kept verbatim).
 
-    Recent turns are taken from the end while they fit ``recent_budget``
-    (always at least MIN_RECENT_TURNS). Older turns become one line each,
-    newest kept first when the summary budget runs out.
+    The cut between summary and recent turns moves in steps of SUMMARY_CHUNK
+    (at least KEEP_RECENT turns stay verbatim). If the recent turns exceed
+    ``recent_budget`` tokens (very long answers), the cut moves on by further
+    chunks, keeping at least MIN_RECENT_TURNS. Older turns become one line
+    each, newest kept first when the summary budget runs out.
     """
-    recent: list[Turn] = []
-    used = 0
-    for turn in reversed(turns):
-        cost = count_tokens(turn.text) + 4
-        if len(recent) >= MIN_RECENT_TURNS and used + cost > recent_budget:
-            break
-        recent.append(turn)
-        used += cost
-    recent.reverse()
-    older = turns[: len(turns) - len(recent)]
+    cut = max(0, (len(turns) - KEEP_RECENT) // SUMMARY_CHUNK * SUMMARY_CHUNK)
+
+    def cost(part: list[Turn]) -> int:
+        return sum(count_tokens(t.text) + 4 for t in part)
+
+    while cost(turns[cut:]) > recent_budget and len(turns) - cut > MIN_RECENT_TURNS:
+        cut = min(cut + SUMMARY_CHUNK, len(turns) - MIN_RECENT_TURNS)
+    recent = turns[cut:]
+    older = turns[:cut]
     if not older:
         return "", recent
     lines: list[str] = []
     used = 0
     for turn in reversed(older):
         line = _summary_line(turn)
-        cost = count_tokens(line) + 1
-        if used + cost > summary_budget:
+        line_cost = count_tokens(line) + 1
+        if used + line_cost > summary_budget:
             lines.append(f"(… {len(older) - len(lines)} earlier turns omitted)")
             break
         lines.append(line)
-        used += cost
+        used += line_cost
     lines.reverse()
     return "\n".join(lines), recent
 
 
-def chat_messages(system: str, summary: str, recent: list[Turn], directive: str) -> list[dict[str, str]]:
-    """One system message, then strictly alternating user/assistant turns.
+# Candidate text that imitates the program's channel is defused before it is
+# sent: the notes header and the assessment tag (after Unicode normalisation,
+# so zero-width characters or full-width letters do not get past).
+_FORGED = re.compile(r"interviewer\s*notes|</?\s*assessment", re.I)
 
-    Small local chat templates (Gemma's among them) reject a conversation that
-    does not alternate or that starts with the assistant, so consecutive turns
-    of one role are merged and the interviewer's instruction for this turn is
-    the final user message.
+
+def neutralise(text: str) -> str:
+    flat = unicodedata.normalize("NFKC", text)
+    flat = re.sub(r"[\u200b-\u200f\u2060\ufeff]", "", flat)
+    if not _FORGED.search(flat):
+        return text
+    def defuse(m: re.Match[str]) -> str:
+        word = re.sub(r"[\s</]+", "-", m.group(0)).strip("-")
+        return f"«{word}, typed by the candidate»"
+
+    return _FORGED.sub(defuse, flat)
+
+
+NotesChannel = Literal["system", "user"]
+
+
+def chat_messages(
+    system: str, summary: str, recent: list[Turn], notes: str, *, channel: NotesChannel = "system"
+) -> list[dict[str, str]]:
+    """The stable system message, the conversation, then this turn's notes.
+
+    The conversation alternates user/assistant (small local chat templates
+    reject anything else, so consecutive turns of one role are merged). The
+    notes come last as their own system message, never inside the candidate's
+    words; for a server that rejects a system message after the first one,
+    ``channel="user"`` appends them to the last user message inside a
+    delimited block instead.
     """
     messages: list[dict[str, str]] = [{"role": "system", "content": system}]
     convo: list[dict[str, str]] = []
@@ -106,13 +141,21 @@ def chat_messages(system: str, summary: str, recent: list[Turn], directive: str)
         convo.append({"role": "user", "content": "Summary of the interview so far:\n" + summary})
     for turn in recent:
         role = "user" if turn.role == "candidate" else "assistant"
-        convo.append({"role": role, "content": turn.text})
-    convo.append({"role": "user", "content": directive})
-    if convo[0]["role"] != "user":
+        text = neutralise(turn.text) if turn.role == "candidate" else turn.text
+        convo.append({"role": role, "content": text})
+    if not convo or convo[0]["role"] != "user":
         convo.insert(0, {"role": "user", "content": "(The interview has started.)"})
+    if convo[-1]["role"] != "user":
+        convo.append({"role": "user", "content": "(The candidate is waiting for your reply.)"})
     for msg in convo:
         if len(messages) > 1 and messages[-1]["role"] == msg["role"]:
             messages[-1] = {"role": msg["role"], "content": messages[-1]["content"] + "\n\n" + msg["content"]}
         else:
             messages.append(msg)
+    if channel == "user":
+        last = messages[-1]
+        block = f"\n\n<<<PROGRAM NOTES (not from the candidate)>>>\n{notes}<<<END PROGRAM NOTES>>>"
+        messages[-1] = {"role": "user", "content": last["content"] + block}
+    else:
+        messages.append({"role": "system", "content": notes})
     return messages

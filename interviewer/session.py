@@ -1,8 +1,7 @@
 """`Session` and `Turn`, and the pure rules that move an interview along.
 
-The step tracker is deterministic: the model may *propose* moving on, but the
-rules decide. Steps only go forward, one at a time, and every move is
-announced; a step whose time budget is spent is wrapped up.
+The rules that move an interview from step to step live in ``planner``; this
+module holds the data and the clock.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from .settings import is_offline_model
 
 Role = Literal["interviewer", "candidate"]
 # What a turn is, so reports and the UI can mark hints and transitions.
-TurnKind = Literal["opening", "question", "followup", "transition", "hint", "answer", "next", "closing"]
+TurnKind = Literal["opening", "question", "followup", "probe", "transition", "hint", "answer", "next", "closing"]
 
 # A pause longer than this (tab closed, coffee) is not counted as interview time.
 IDLE_CAP = timedelta(minutes=8)
@@ -36,6 +35,19 @@ def new_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
+class Assessment(BaseModel):
+    """What the model reported about the candidate's last answer (validated,
+    unknown key-question ids and detail names already dropped)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    step: int = Field(ge=1, le=STEP_COUNT)
+    addressed: list[str] = Field(default_factory=list)
+    vague: bool = False
+    details: list[str] = Field(default_factory=list)
+    step_done: bool = False
+
+
 class Turn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -49,8 +61,12 @@ class Turn(BaseModel):
     # True on a candidate turn that asked for a hint and on the hint itself.
     hint: bool = False
     offline: bool = False
-    # The interviewer judged the step covered; the tracker weighs this next turn.
+    # Old sessions: the interviewer judged the step covered (the NEXT marker).
     proposes_next: bool = False
+    # On an interviewer turn: the key question it was told to ask (by id).
+    question_id: str | None = None
+    # On an interviewer turn: the model's judgement of the answer it replied to.
+    assessment: Assessment | None = None
 
 
 class Session(BaseModel):
@@ -159,58 +175,6 @@ def clock(fw: Framework, session: Session, now: datetime | None = None) -> Clock
 def format_duration(delta: timedelta) -> str:
     seconds = max(int(delta.total_seconds()), 0)
     return f"{seconds // 60}:{seconds % 60:02d}"
-
-
-# --- step tracker (pure) ---------------------------------------------------
-
-Reason = Literal["stay", "covered", "time", "candidate", "final"]
-
-
-class StepDecision(BaseModel):
-    """What the tracker decided for the next interviewer turn."""
-
-    advance: bool
-    reason: Reason
-    from_step: int
-    to_step: int
-    end_interview: bool = False
-
-
-# A step must see at least this many candidate answers before the model's
-# "covered" proposal is accepted, so a model cannot rush through the steps.
-MIN_ANSWERS_TO_COVER = 3
-# Wrap up a step after this many candidate answers even with time left, so a
-# chatty model cannot stall forever in step 1.
-MAX_ANSWERS_PER_STEP = 8
-
-
-def decide_step(
-    fw: Framework,
-    session: Session,
-    *,
-    proposal_covered: bool = False,
-    candidate_asked_next: bool = False,
-    now: datetime | None = None,
-) -> StepDecision:
-    step = session.current_step
-    answers = sum(1 for t in session.turns_in_step(step) if t.role == "candidate" and not t.hint)
-    c = clock(fw, session, now)
-
-    reason: Reason = "stay"
-    if candidate_asked_next:
-        reason = "candidate"
-    elif (c.step_over or c.total_over) and answers >= 1:
-        # Out of time overall: one exchange per remaining step, so every step
-        # still gets touched before the end, as a real interviewer would.
-        reason = "time"
-    elif (proposal_covered and answers >= MIN_ANSWERS_TO_COVER) or answers >= MAX_ANSWERS_PER_STEP:
-        reason = "covered"
-
-    if reason == "stay":
-        return StepDecision(advance=False, reason="stay", from_step=step, to_step=step)
-    if step == STEP_COUNT:
-        return StepDecision(advance=False, reason="final", from_step=step, to_step=step, end_interview=True)
-    return StepDecision(advance=True, reason=reason, from_step=step, to_step=step + 1)
 
 
 def step_banner(fw: Framework, step: int) -> str:

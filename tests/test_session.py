@@ -6,16 +6,15 @@ from datetime import timedelta
 
 from helpers import T0, new_session, turn
 
-from interviewer.session import (
-    IDLE_CAP,
-    MAX_ANSWERS_PER_STEP,
-    MIN_ANSWERS_TO_COVER,
-    clock,
-    decide_step,
-    elapsed_by_step,
-    format_duration,
-    step_banner,
-)
+from interviewer.planner import MAX_ANSWERS_PER_STEP, MIN_ANSWERS_TO_CLOSE, decide_step
+from interviewer.session import IDLE_CAP, Assessment, clock, elapsed_by_step, format_duration, step_banner
+
+SPECIFIC = "Suggestions must arrive within 100 ms at p99 for 300M users; quality measured by acceptance rate."
+
+
+def _assessed(t, done: bool):
+    t.assessment = Assessment(step=t.step, step_done=done)
+    return t
 
 
 def test_elapsed_charges_gaps_to_the_later_turns_step() -> None:
@@ -42,15 +41,24 @@ def test_clock_reports_time_left(fw) -> None:
     assert not c.step_over
 
 
-def test_stays_until_enough_answers_even_if_model_proposes(fw) -> None:
+def test_stays_until_enough_answers_even_if_model_says_done(fw) -> None:
     s = new_session(fw)
-    s.turns = [turn("interviewer", "q", 1, 0), turn("candidate", "a", 1, 1)]
-    d = decide_step(fw, s, proposal_covered=True, now=T0 + timedelta(minutes=1))
-    assert not d.advance and d.reason == "stay"
-    for i in range(MIN_ANSWERS_TO_COVER - 1):
-        s.turns += [turn("interviewer", "q", 1, 1 + i), turn("candidate", "a", 1, 1 + i)]
-    d = decide_step(fw, s, proposal_covered=True, now=T0 + timedelta(minutes=2))
-    assert d.advance and d.reason == "covered" and d.to_step == 2
+    s.turns = [turn("interviewer", "q", 1, 0), turn("candidate", SPECIFIC, 1, 1)]
+    s.turns.append(_assessed(turn("interviewer", "q", 1, 1), True))
+    s.turns.append(turn("candidate", "Hmm.", 1, 1.2))
+    # Two answers, model says done, but the last answer is vague: stay and probe.
+    assert decide_step(fw, s, now=T0 + timedelta(minutes=1.2)).reason == "stay"
+    s.turns = s.turns[:3] + [turn("candidate", SPECIFIC + " Second point on cost per request.", 1, 1.5)]
+    s.turns[2] = _assessed(turn("interviewer", "q", 1, 1), True)
+    assert MIN_ANSWERS_TO_CLOSE == 2
+    d = decide_step(fw, s, now=T0 + timedelta(minutes=2))
+    assert d.advance and d.reason == "assessed" and d.to_step == 2
+
+
+def test_one_answer_never_closes_a_step_on_the_models_word(fw) -> None:
+    s = new_session(fw)
+    s.turns = [_assessed(turn("interviewer", "q", 1, 0), True), turn("candidate", SPECIFIC, 1, 1)]
+    assert not decide_step(fw, s, now=T0 + timedelta(minutes=1)).advance
 
 
 def test_time_budget_spent_moves_on_after_one_answer(fw) -> None:
@@ -77,7 +85,7 @@ def test_candidate_request_moves_one_step_only(fw) -> None:
 def test_chatty_step_is_wrapped_after_max_answers(fw) -> None:
     s = new_session(fw)
     for i in range(MAX_ANSWERS_PER_STEP):
-        s.turns += [turn("interviewer", "q", 1, i * 0.1), turn("candidate", "a", 1, i * 0.1)]
+        s.turns += [turn("interviewer", "q", 1, i * 0.1), turn("candidate", "zz", 1, i * 0.1)]
     assert decide_step(fw, s, now=T0 + timedelta(minutes=1)).advance
 
 

@@ -10,7 +10,7 @@ from html import escape
 from typing import Any, Literal
 
 from ..framework import STEP_COUNT, Framework, Problem
-from ..planner import COVERAGE_TO_ADVANCE, coverage
+from ..planner import coverage, step_complete
 from ..report import fmt_out_of_5, status_text, step_value
 from ..session import Session, Turn, clock, format_duration, utcnow
 from ..store import SessionSummary
@@ -57,7 +57,7 @@ class StepRow:
 
 def step_rows(fw: Framework, session: Session) -> list[StepRow]:
     """The seven steps: passed ones ticked, the current one highlighted. After
-    the end, the last step is ticked only if its key questions were covered."""
+    the end, the last step is ticked only if its core key questions were addressed."""
     rows = []
     for step in fw.steps:
         n = step.number
@@ -65,7 +65,7 @@ def step_rows(fw: Framework, session: Session) -> list[StepRow]:
         if n < session.current_step:
             state: StepState = "done"
         elif n == session.current_step:
-            state = "done" if session.ended and share >= COVERAGE_TO_ADVANCE else "current"
+            state = "done" if session.ended and step_complete(fw, session, n) else "current"
             if session.ended and state != "done":
                 state = "todo"
         else:
