@@ -88,10 +88,7 @@ def reply(fw: Framework, session: Session, plan: TurnPlan) -> str:
         return "\n\n".join(parts)
 
     ack = _pick(s.acknowledgements, n)
-    if plan.topic is not None:
-        body = f"{_pick(s.followup_intro, n)} {plan.topic.question}"
-    else:
-        body = _q(plan)
+    body = f"{_pick(s.followup_intro, n)} {plan.topic.question}" if plan.topic is not None else _q(plan)
     if parts:
         # A revealed detail already acknowledges the question; no filler on top.
         parts.append(body)

@@ -490,7 +490,12 @@ def plan_turn(fw: Framework, session: Session, action: Action, now: datetime | N
         plan.key_question = pending_question(fw, session) or next_question(fw, session, step)
         plan.kind = "hint"
         return plan
-    if action == "answer" and not reveal and last_answer_vague(session) and _probes_in_a_row(session) < MAX_PROBES_IN_A_ROW:
+    if (
+        action == "answer"
+        and not reveal
+        and last_answer_vague(session)
+        and _probes_in_a_row(session) < MAX_PROBES_IN_A_ROW
+    ):
         plan.probe = vague_fragment(text)
         plan.key_question = pending_question(fw, session)
         plan.kind = "probe"

@@ -113,6 +113,7 @@ def neutralise(text: str) -> str:
     flat = re.sub(r"[\u200b-\u200f\u2060\ufeff]", "", flat)
     if not _FORGED.search(flat):
         return text
+
     def defuse(m: re.Match[str]) -> str:
         word = re.sub(r"[\s</]+", "-", m.group(0)).strip("-")
         return f"«{word}, typed by the candidate»"

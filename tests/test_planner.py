@@ -77,7 +77,13 @@ def test_model_assessment_counts_and_unknown_ids_are_ignored(fw) -> None:
     from interviewer.agent import parse_assessment
 
     ids = [kq.id for kq in fw.step(2).key_questions]
-    got = parse_assessment([f'{{"addressed": ["{ids[0]}", "made-up"], "vague": false, "details": ["cost_ceiling", "x"], "step_done": "yes"}}'], fw, 2)
+    got = parse_assessment(
+        [
+            f'{{"addressed": ["{ids[0]}", "made-up"], "vague": false, "details": ["cost_ceiling", "x"], "step_done": "yes"}}'
+        ],
+        fw,
+        2,
+    )
     assert got is not None and got.addressed == [ids[0]] and got.details == ["cost_ceiling"] and not got.step_done
     assert parse_assessment(["not json"], fw, 2) is None and parse_assessment([], fw, 2) is None
     s = new_session(fw)

@@ -48,7 +48,7 @@ def test_stays_until_enough_answers_even_if_model_says_done(fw) -> None:
     s.turns.append(turn("candidate", "Hmm.", 1, 1.2))
     # Two answers, model says done, but the last answer is vague: stay and probe.
     assert decide_step(fw, s, now=T0 + timedelta(minutes=1.2)).reason == "stay"
-    s.turns = s.turns[:3] + [turn("candidate", SPECIFIC + " Second point on cost per request.", 1, 1.5)]
+    s.turns = [*s.turns[:3], turn("candidate", SPECIFIC + " Second point on cost per request.", 1, 1.5)]
     s.turns[2] = _assessed(turn("interviewer", "q", 1, 1), True)
     assert MIN_ANSWERS_TO_CLOSE == 2
     d = decide_step(fw, s, now=T0 + timedelta(minutes=2))
