@@ -190,6 +190,13 @@ def questions_in(text: str) -> list[str]:
     return [p.strip() for p in parts if p.strip() and (p.strip().endswith("?") or _QUESTION_START.match(p.strip()))]
 
 
+def statements(text: str) -> str:
+    """The text without its questions: asking about latency is not answering it."""
+    asked = set(questions_in(text))
+    parts = re.split(r"(?<=[?.!])\s+|\n+", text)
+    return " ".join(p for p in parts if p.strip() and p.strip() not in asked)
+
+
 def asked_details(text: str) -> list[str]:
     """Hidden-detail fields the candidate asked about (only in their questions;
     every question of a multi-question answer counts)."""
@@ -245,7 +252,9 @@ def addressed_ids(fw: Framework, session: Session, step: int) -> set[str]:
     model's assessments add what it judged addressed in this step."""
     done: set[str] = set()
     substantive = "\n".join(
-        t.text for t in session.turns if t.role == "candidate" and t.kind == "answer" and not is_vague(t.text)
+        statements(t.text)
+        for t in session.turns
+        if t.role == "candidate" and t.kind == "answer" and not is_vague(t.text)
     )
     for kq in fw.step(step).key_questions:
         if mentions(substantive, kq.cues):
