@@ -334,7 +334,7 @@ def cmd_resume(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO
                 f"python -m interviewer export {session.id}  (start a new interview to practise again)"
             )
         raise InputError(f"Session {session.id} has ended; grade it with: python -m interviewer grade {session.id}")
-    settings = model_settings(args, session.model, session.api_base)
+    settings = model_settings(args, session.model)
     if settings.model != session.model or settings.api_base != session.api_base:
         session.model, session.api_base = settings.model, settings.api_base
     return _run(Interviewer(content(args), session, settings, store), args, out, err, stdin)

@@ -52,13 +52,13 @@ def load_session(store: Store, session_id: str) -> Session:
         raise NotFoundError(f"No session {session_id!r} in {store.path}. See: python -m interviewer sessions") from None
 
 
-def model_settings(
-    args: argparse.Namespace, session_model: str | None = None, session_base: str | None = None
-) -> ModelSettings:
-    """The interviewer's model: ``--offline``, else ``--model``, else the session's, else the configuration."""
+def model_settings(args: argparse.Namespace, session_model: str | None = None) -> ModelSettings:
+    """The interviewer's model: ``--offline``, else ``--model``, else the session's, else the configuration.
+    The server is ``--api-base`` or INTERVIEWER_API_BASE, never one a session file names: an
+    imported session must not choose where this machine's key is sent."""
     if getattr(args, "offline", False):
         return settings().model_settings("offline")
-    return settings().model_settings(args.model or session_model, args.api_base or session_base)
+    return settings().model_settings(args.model or session_model, args.api_base)
 
 
 def samples_arg(value: str) -> int:

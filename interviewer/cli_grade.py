@@ -163,8 +163,9 @@ def grader_settings(
     )
     if is_offline_model(model):
         return None
-    api_base = args.api_base or (session.api_base if model == session.model else None)
-    return config.model_settings(model, api_base)
+    # Never the file's api_base: a shared session file must not choose where
+    # this machine's key is sent. --api-base (or INTERVIEWER_API_BASE) does.
+    return config.model_settings(model, args.api_base)
 
 
 def write_report(report: Report, fmt: str, args: argparse.Namespace, out: TextIO, err: TextIO) -> None:

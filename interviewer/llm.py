@@ -85,8 +85,10 @@ def _kwargs(settings: ModelSettings, messages: list[Message], **extra: Any) -> d
     key = settings.secret()
     if key:
         kwargs["api_key"] = key
-    elif settings.api_base and settings.model.startswith("openai/"):
-        # A local OpenAI-compatible server needs no key, but the client insists on one.
+    elif (settings.api_base and settings.model.startswith("openai/")) or not settings.server_keys:
+        # A local OpenAI-compatible server needs no key, but the client insists
+        # on one; and an explicit placeholder stops litellm from reading a
+        # provider key from the server's environment for a visitor's route.
         kwargs["api_key"] = "sk-no-key-required"
     kwargs.update(extra)
     return kwargs

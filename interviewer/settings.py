@@ -34,6 +34,12 @@ TIMEOUT = "INTERVIEWER_TIMEOUT"
 RETRIES = "INTERVIEWER_RETRIES"
 DATA_DIR = "INTERVIEWER_DATA_DIR"
 CONTENT_DIR = "INTERVIEWER_CONTENT_DIR"
+# A LiteLLM-style model_list (YAML) naming the models visitors may use.
+MODELS_FILE = "INTERVIEWER_MODELS_FILE"
+# May a visitor name a model or server the operator did not configure
+# (always with their own key)? Default yes: on one's own machine the visitor
+# is the operator. A shared deployment sets it to false.
+ALLOW_CUSTOM_MODELS = "INTERVIEWER_ALLOW_CUSTOM_MODELS"
 
 # The names a deployment may set (also accepted from st.secrets).
 NAMES: tuple[str, ...] = (
@@ -46,6 +52,8 @@ NAMES: tuple[str, ...] = (
     RETRIES,
     DATA_DIR,
     CONTENT_DIR,
+    MODELS_FILE,
+    ALLOW_CUSTOM_MODELS,
 )
 
 OFFLINE = "offline"
@@ -99,8 +107,19 @@ def check_retries(value: float, name: str = RETRIES) -> int:
 
 def check_dir(value: str, name: str) -> Path:
     if not value.strip():
-        raise SettingsError(f"{name} is empty; give a folder path or leave it unset")
+        raise SettingsError(f"{name} is empty; give a path or leave it unset")
     return Path(value.strip()).expanduser()
+
+
+def check_bool(raw: str | None, name: str, default: bool) -> bool:
+    if raw is None or not raw.strip():
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
 
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:
@@ -147,6 +166,10 @@ class ModelSettings(BaseModel):
     temperature: float = 0.4
     max_tokens: int = 600
     structured: StructuredMode = "auto"
+    # May a call without an explicit key fall back to keys in the server's
+    # environment (OPENAI_API_KEY, ...)? Only for a route the operator
+    # configured; a visitor-named model or base gets the visitor's key or none.
+    server_keys: bool = True
 
     @property
     def offline(self) -> bool:
@@ -183,6 +206,8 @@ class Settings(BaseModel):
     retries: int = DEFAULT_RETRIES
     data_dir: Path
     content_dir: Path | None = None
+    models_file: Path | None = None
+    allow_custom_models: bool = True
 
     @property
     def offline(self) -> bool:
@@ -228,6 +253,8 @@ def load_settings(environ: Mapping[str, str] | None = None, secrets: Mapping[str
         retries=check_retries(_number(env, RETRIES, DEFAULT_RETRIES)),
         data_dir=default_data_dir(env),
         content_dir=content_dir(env),
+        models_file=check_dir(env[MODELS_FILE], MODELS_FILE) if env.get(MODELS_FILE) is not None else None,
+        allow_custom_models=check_bool(env.get(ALLOW_CUSTOM_MODELS), ALLOW_CUSTOM_MODELS, True),
     )
 
 

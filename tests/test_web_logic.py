@@ -74,7 +74,10 @@ def test_default_choice_never_copies_the_key_into_a_widget() -> None:
 def test_interviewer_settings_sidebar_over_env_and_key_fallback() -> None:
     env = {"INTERVIEWER_MODEL": "env/m", "INTERVIEWER_API_KEY": "sk-env", "INTERVIEWER_RETRIES": "0"}
     s = model_choice.interviewer_settings(model_choice.ModelChoice(model="openai/x", api_base=" http://h/v1 "), env)
-    assert (s.model, s.api_base, s.secret(), s.max_retries) == ("openai/x", "http://h/v1", "sk-env", 0)
+    # A model the operator did not configure never gets the operator's key (tests/test_routes.py).
+    assert (s.model, s.api_base, s.secret(), s.max_retries) == ("openai/x", "http://h/v1", None, 0)
+    s_env = model_choice.interviewer_settings(model_choice.ModelChoice(model="env/m"), env)
+    assert (s_env.model, s_env.secret()) == ("env/m", "sk-env")
     s2 = model_choice.interviewer_settings(model_choice.ModelChoice(model="openai/x", api_key="sk-typed"), env)
     assert s2.secret() == "sk-typed"
     assert "sk-typed" not in s2.model_dump_json() and "sk-typed" not in repr(s2)
@@ -91,7 +94,7 @@ def test_session_and_grading_settings_use_the_sessions_model(fw: Framework) -> N
     session = make_session(fw, model="openai/x", api_base="http://h/v1", grader_model="openai/judge")
     env = {"INTERVIEWER_MODEL": "other/model", "INTERVIEWER_API_BASE": "http://elsewhere", "INTERVIEWER_API_KEY": "k1"}
     s = model_choice.session_settings(session, "", env)
-    assert (s.model, s.api_base, s.secret()) == ("openai/x", "http://h/v1", "k1")
+    assert (s.model, s.api_base, s.secret()) == ("openai/x", "http://h/v1", None)
     g = model_choice.grading_settings(session, "typed", env)
     assert g is not None and (g.model, g.secret()) == ("openai/judge", "typed")
     assert model_choice.grading_settings(make_session(fw), "", env) is None

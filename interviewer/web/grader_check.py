@@ -12,7 +12,7 @@ import streamlit as st
 
 from ..calibrate import Calibration, fitness, run_calibration, summary_rows
 from ..errors import InterviewerError
-from ..settings import ModelSettings, is_offline_model
+from ..settings import ModelSettings
 from . import model_choice
 from .state import choice, env, fw
 
@@ -21,11 +21,7 @@ RESULT_KEY = "_grader_check"
 
 def grader_settings() -> ModelSettings | None:
     """The grader chosen in the panel, as a grading run would call it (None: offline)."""
-    grader = model_choice.grader_model(choice())
-    if is_offline_model(grader):
-        return None
-    settings = model_choice.interviewer_settings(choice(), env()).with_model(grader)
-    return settings.model_copy(update={"api_base": choice().api_base.strip() or None})
+    return model_choice.grader_settings(choice(), env())
 
 
 def grader_check() -> None:

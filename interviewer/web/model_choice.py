@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pydantic import SecretStr
-
 from ..offline import OFFLINE_LABEL
+from ..routes import route_settings
 from ..session import Session
-from ..settings import API_BASE, API_KEY, GRADER_MODEL, MODEL, OFFLINE, ModelSettings, is_offline_model, load_settings
+from ..settings import API_BASE, GRADER_MODEL, MODEL, OFFLINE, ModelSettings, is_offline_model, load_settings
 
 
 @dataclass(frozen=True)
@@ -33,17 +32,29 @@ def default_choice(env: Mapping[str, str]) -> ModelChoice:
     )
 
 
-def _key(choice_key: str, env: Mapping[str, str]) -> SecretStr | None:
-    key = choice_key.strip() or env.get(API_KEY, "").strip()
-    return SecretStr(key) if key else None
+def _settings(model: str, api_base: str | None, typed_key: str, env: Mapping[str, str]) -> ModelSettings:
+    # The one place the app turns a (model, server, typed key) into a call path:
+    # the operator's keys only ever go with the operator's routes (routes.py).
+    return route_settings(load_settings(env), model, api_base, typed_key, env, where="Model settings")
+
+
+def offline_settings(env: Mapping[str, str]) -> ModelSettings:
+    return load_settings(env).model_settings(OFFLINE)
 
 
 def interviewer_settings(choice: ModelChoice, env: Mapping[str, str]) -> ModelSettings:
     """Settings for a new interview: the sidebar's values over INTERVIEWER_* ones
     (timeout, retries and fallback only come from the environment)."""
     model = choice.model.strip() or OFFLINE
-    settings = load_settings(env).model_settings(model, api_key=_key(choice.api_key, env))
-    return settings.model_copy(update={"api_base": None if settings.offline else choice.api_base.strip() or None})
+    return _settings(model, choice.api_base, choice.api_key, env)
+
+
+def grader_settings(choice: ModelChoice, env: Mapping[str, str]) -> ModelSettings | None:
+    """The grader the sidebar names, as a grading run would call it (None: offline)."""
+    grader = grader_model(choice)
+    if is_offline_model(grader):
+        return None
+    return _settings(grader, choice.api_base, choice.api_key, env)
 
 
 def grader_model(choice: ModelChoice) -> str:
@@ -52,8 +63,7 @@ def grader_model(choice: ModelChoice) -> str:
 
 def session_settings(session: Session, api_key: str, env: Mapping[str, str]) -> ModelSettings:
     """Settings to continue ``session``: its own model and server, today's key."""
-    settings = load_settings(env).model_settings(session.model, api_key=_key(api_key, env))
-    return settings.model_copy(update={"api_base": session.api_base})
+    return _settings(session.model, session.api_base, api_key, env)
 
 
 def grading_settings(session: Session, api_key: str, env: Mapping[str, str]) -> ModelSettings | None:
@@ -61,7 +71,7 @@ def grading_settings(session: Session, api_key: str, env: Mapping[str, str]) -> 
     model = session.grader_model or session.model
     if is_offline_model(model):
         return None
-    return session_settings(session, api_key, env).model_copy(update={"model": model})
+    return _settings(model, session.api_base, api_key, env)
 
 
 def describe_models(interviewer: str, grader: str, api_base: str | None = None) -> str:

@@ -6,13 +6,23 @@ import streamlit as st
 
 from .. import llm
 from ..errors import InterviewerError
-from ..settings import API_KEY
+from ..routes import route_names
+from ..settings import API_KEY, load_settings
 from . import model_choice
 from .grader_check import grader_check
 from .state import choice, env, go
 
 
+def _route_picker(label: str, key: str, names: list[str], *, blank: str) -> None:
+    # A shared deployment offers only the operator's models: a list, not a text field.
+    options = ["", *names]
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = ""
+    st.selectbox(label, options, key=key, format_func=lambda n: n or blank)
+
+
 def model_settings_panel(expanded: bool) -> None:
+    config = load_settings(env())
     defaults = model_choice.default_choice(env())
     for key, value in (
         ("cfg_model", defaults.model),
@@ -22,42 +32,59 @@ def model_settings_panel(expanded: bool) -> None:
     ):
         st.session_state.setdefault(key, value)
     with st.expander("Model settings", expanded=expanded, icon=":material/settings:"):
-        st.text_input(
-            "Interviewer model",
-            key="cfg_model",
-            placeholder="offline",
-            help="A litellm model string, e.g. openai/gpt-4o-mini, anthropic/claude-3-5-haiku-latest, "
-            "ollama_chat/llama3.1. Empty: offline mode (a scripted interviewer, no model).",
-        )
-        st.text_input("Grader model", key="cfg_grader", placeholder="same as the interviewer")
-        st.text_input(
-            "API base URL",
-            key="cfg_base",
-            placeholder="e.g. http://localhost:11434 (Ollama)",
-            help="For local servers: Ollama, llama.cpp, vLLM, LM Studio. For an OpenAI-compatible "
-            "server use the model string openai/<name> and the server's /v1 URL.",
-        )
+        if not config.allow_custom_models:
+            names = route_names(config)
+            _route_picker("Interviewer model", "cfg_model", names, blank="offline")
+            _route_picker("Grader model", "cfg_grader", names, blank="same as the interviewer")
+            st.session_state["cfg_base"] = ""
+            st.caption("This server offers the models its operator configured.")
+        else:
+            _free_fields()
         st.text_input(
             "API key",
             key="cfg_key",
             type="password",
-            help="Kept in this browser session only; never saved. INTERVIEWER_API_KEY, provider variables "
-            "(OPENAI_API_KEY, ...) and st.secrets are used when this is empty.",
+            help="Kept in this browser session only; never saved, and only sent to the model's own server. "
+            "Without it, a model the operator configured uses the operator's key; any other model gets none.",
         )
         if not st.session_state.get("cfg_key") and env().get(API_KEY):
-            st.caption("Using the API key from INTERVIEWER_API_KEY.")
+            st.caption("Models the operator configured use the server's key (INTERVIEWER_API_KEY).")
         if st.button("Test connection", width="stretch"):
             test_connection()
         grader_check()  # can the chosen grader be trusted? (the labelled calibration set)
 
 
+def _free_fields() -> None:
+    # Free text: on one's own machine (or where the operator allows it) any model and server.
+    st.text_input(
+        "Interviewer model",
+        key="cfg_model",
+        placeholder="offline",
+        help="A litellm model string, e.g. openai/gpt-4o-mini, anthropic/claude-3-5-haiku-latest, "
+        "ollama_chat/llama3.1. Empty: offline mode (a scripted interviewer, no model).",
+    )
+    st.text_input("Grader model", key="cfg_grader", placeholder="same as the interviewer")
+    st.text_input(
+        "API base URL",
+        key="cfg_base",
+        placeholder="e.g. http://localhost:11434 (Ollama)",
+        help="For local servers: Ollama, llama.cpp, vLLM, LM Studio. For an OpenAI-compatible "
+        "server use the model string openai/<name> and the server's /v1 URL.",
+    )
+
+
 def test_connection() -> None:
-    settings = model_choice.interviewer_settings(choice(), env())
-    models = dict.fromkeys([settings.model, model_choice.grader_model(choice())])
-    for model in models:
-        with st.spinner(f"Calling {model}…"):
+    try:
+        interviewer = model_choice.interviewer_settings(choice(), env())
+        grader = model_choice.grader_settings(choice(), env())
+    except InterviewerError as exc:
+        st.error(str(exc))
+        return
+    paths = {s.where(): s for s in (interviewer, grader) if s is not None}
+    for where, settings in paths.items():
+        with st.spinner(f"Calling {where}…"):
             try:
-                st.success(llm.test_connection(settings.with_model(model)))
+                st.success(llm.test_connection(settings))
             except InterviewerError as exc:
                 st.error(f"Connection failed: {exc}")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ..errors import InputError
+from ..errors import InputError, SettingsError
 from ..framework import LEVELS
 from ..offline import OFFLINE_LABEL
 from ..settings import is_offline_model
@@ -17,7 +17,15 @@ def start_page(notice: str | None) -> None:
     st.caption("Seven steps, from requirements to monitoring. Think out loud; ask about anything that is unclear.")
     if notice:
         st.warning(notice)
-    settings = model_choice.interviewer_settings(choice(), env())
+    try:
+        settings = model_choice.interviewer_settings(choice(), env())
+    except SettingsError as exc:
+        # A model this server does not offer: say so and offer offline instead.
+        st.error(str(exc), icon=":material/error:")
+        settings = model_choice.offline_settings(env())
+        refused = True
+    else:
+        refused = False
 
     bank, own = "From the problem bank", "My own problem"
     source = st.radio("Problem", [bank, own], horizontal=True, key="start_source")
@@ -50,7 +58,7 @@ def start_page(notice: str | None) -> None:
         "Duration (minutes)", options=list(start_form.DURATIONS), value=45, key="start_minutes"
     )
     st.caption(fw().levels[level].expectations if level in fw().levels else "")
-    grader = model_choice.grader_model(choice())
+    grader = "offline" if refused else model_choice.grader_model(choice())
     if settings.offline and is_offline_model(grader):
         # Said once: the banner covers the interviewer and the grader.
         st.info(
