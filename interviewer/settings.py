@@ -40,6 +40,14 @@ MODELS_FILE = "INTERVIEWER_MODELS_FILE"
 # (always with their own key)? Default yes: on one's own machine the visitor
 # is the operator. A shared deployment sets it to false.
 ALLOW_CUSTOM_MODELS = "INTERVIEWER_ALLOW_CUSTOM_MODELS"
+# A SQLAlchemy URL selecting a shared store (postgresql+psycopg://...);
+# unset means SQLite in the data directory.
+DATABASE_URL = "INTERVIEWER_DATABASE_URL"
+# Comma-separated e-mails of signed-in users who may see every session.
+ADMINS = "INTERVIEWER_ADMINS"
+# Refuse to serve without sign-in configured ([auth] in secrets.toml):
+# for a deployment reachable beyond localhost.
+REQUIRE_LOGIN = "INTERVIEWER_REQUIRE_LOGIN"
 
 # The names a deployment may set (also accepted from st.secrets).
 NAMES: tuple[str, ...] = (
@@ -54,6 +62,9 @@ NAMES: tuple[str, ...] = (
     CONTENT_DIR,
     MODELS_FILE,
     ALLOW_CUSTOM_MODELS,
+    DATABASE_URL,
+    ADMINS,
+    REQUIRE_LOGIN,
 )
 
 OFFLINE = "offline"
@@ -120,6 +131,35 @@ def check_bool(raw: str | None, name: str, default: bool) -> bool:
     if value in ("0", "false", "no", "off"):
         return False
     raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
+
+
+def check_database_url(raw: str | None) -> str | None:
+    """A SQLAlchemy URL for SQLite or PostgreSQL (psycopg 3); plain
+    ``postgresql://`` means psycopg 3, the driver this package ships with."""
+    if raw is None or not raw.strip():
+        return None
+    url = raw.strip()
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in DATABASE_SCHEMES or (scheme.lower() != "sqlite" and not rest):
+        # The URL may hold a password: name the scheme only.
+        raise SettingsError(
+            f"{DATABASE_URL} must be a postgresql+psycopg://user:password@host/db or sqlite:///path URL"
+            + (f" (got scheme {scheme[:20]!r})" if sep else " (got no scheme://)")
+        )
+    if scheme.lower() == "postgresql":
+        url = "postgresql+psycopg://" + rest
+    return url
+
+
+def check_admins(raw: str | None) -> frozenset[str]:
+    names = frozenset(part.strip().lower() for part in (raw or "").split(",") if part.strip())
+    bad = sorted(n for n in names if "@" not in n)
+    if bad:
+        raise SettingsError(f"{ADMINS} must list e-mail addresses separated by commas, got {bad[0]!r}")
+    return names
 
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:
@@ -208,6 +248,10 @@ class Settings(BaseModel):
     content_dir: Path | None = None
     models_file: Path | None = None
     allow_custom_models: bool = True
+    # May hold a password: never in reprs or dumps.
+    database_url: str | None = Field(default=None, exclude=True, repr=False)
+    admins: frozenset[str] = frozenset()
+    require_login: bool = False
 
     @property
     def offline(self) -> bool:
@@ -255,6 +299,9 @@ def load_settings(environ: Mapping[str, str] | None = None, secrets: Mapping[str
         content_dir=content_dir(env),
         models_file=check_dir(env[MODELS_FILE], MODELS_FILE) if env.get(MODELS_FILE) is not None else None,
         allow_custom_models=check_bool(env.get(ALLOW_CUSTOM_MODELS), ALLOW_CUSTOM_MODELS, True),
+        database_url=check_database_url(env.get(DATABASE_URL)),
+        admins=check_admins(env.get(ADMINS)),
+        require_login=check_bool(env.get(REQUIRE_LOGIN), REQUIRE_LOGIN, False),
     )
 
 

@@ -96,3 +96,39 @@ def test_names_and_offline_words() -> None:
     assert not is_offline_model("gpt-4o")
     with pytest.raises(ValueError):
         ModelSettings(timeout=float("inf"))
+
+
+def test_database_url_admins_and_login_settings() -> None:
+    from interviewer.settings import load_settings
+
+    s = load_settings(
+        {
+            "INTERVIEWER_DATABASE_URL": "postgresql://u:secret@db/x",
+            "INTERVIEWER_ADMINS": "Ann@Example.com, bo@example.com",
+            "INTERVIEWER_REQUIRE_LOGIN": "true",
+        },
+        {},
+    )
+    assert s.database_url == "postgresql+psycopg://u:secret@db/x"
+    assert s.admins == frozenset({"ann@example.com", "bo@example.com"})
+    assert s.require_login is True
+    assert "secret" not in repr(s) and "secret" not in str(s.model_dump())
+    assert load_settings({}, {}).database_url is None
+
+
+@pytest.mark.parametrize(
+    ("var", "value"),
+    [
+        ("INTERVIEWER_DATABASE_URL", "mysql://u:hunter2@db/x"),
+        ("INTERVIEWER_DATABASE_URL", "not a url hunter2"),
+        ("INTERVIEWER_ADMINS", "ann"),
+        ("INTERVIEWER_REQUIRE_LOGIN", "maybe"),
+    ],
+)
+def test_bad_database_and_login_settings_are_refused(var: str, value: str) -> None:
+    from interviewer.settings import load_settings
+
+    with pytest.raises(SettingsError) as err:
+        load_settings({var: value}, {})
+    assert var in str(err.value)
+    assert "hunter2" not in str(err.value)
