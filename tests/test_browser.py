@@ -305,8 +305,13 @@ def test_interview_in_a_real_browser(app_url: str, fake_llm: FakeOpenAI, tmp_pat
             expect(phone.get_by_role("button", name="End interview")).to_be_in_viewport()
             assert "view=report" not in phone.url
             phone.get_by_role("button", name="End interview").click()
+            # Wait for the confirmation itself: under a loaded CI machine the
+            # previous rerun can still be painting when the click lands.
+            expect(phone.get_by_text("End the interview now?")).to_be_in_viewport()
             phone.get_by_role("button", name="Yes, end interview").click()
-            phone.wait_for_url(re.compile(r"view=report"))
+            # Streamlit changes the URL with the history API, not a navigation;
+            # expect() polls the URL instead of waiting for a load event.
+            expect(phone).to_have_url(re.compile(r"view=report"), timeout=60_000)
             phone.close()
 
             # The report: graded with the model, scores as "x.y / 5".
