@@ -11,7 +11,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from .framework import STEP_COUNT, Framework, Level, Problem
 from .llm import Usage
@@ -88,6 +88,17 @@ class Session(BaseModel):
     asked_topics: list[str] = Field(default_factory=list)
     revealed: list[str] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
+    # The store's version this copy was read or last written at (None: not
+    # from the store). Not part of the data: exports never carry it.
+    _stored_version: int | None = PrivateAttr(default=None)
+
+    @property
+    def stored_version(self) -> int | None:
+        return self._stored_version
+
+    @stored_version.setter
+    def stored_version(self, value: int | None) -> None:
+        self._stored_version = value
 
     @property
     def offline(self) -> bool:

@@ -1,4 +1,4 @@
-"""SQLite store: WAL, migrations, turn-by-turn commits, resume."""
+"""The default SQLite store: WAL, migrations, turn-by-turn commits, resume."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from interviewer.store import MIGRATIONS, Store, StoreError
 
 def test_wal_mode_and_migrations_recorded(tmp_path) -> None:
     store = Store(tmp_path)
-    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with sqlite3.connect(tmp_path / "interviewer.db") as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.applied_migrations() == [fn.__name__ for fn in MIGRATIONS]
     store.close()
     # Reopening applies nothing twice.
@@ -58,7 +59,8 @@ def test_unknown_session_and_unreadable_store(tmp_path, fw) -> None:
         store.load("nope")
     s = new_session(fw)
     store.save(s)
-    store.db.execute("UPDATE sessions SET data='{broken' WHERE id=?", (s.id,))
+    with sqlite3.connect(tmp_path / "interviewer.db") as raw:
+        raw.execute("UPDATE sessions SET data='{broken' WHERE id=?", (s.id,))
     with pytest.raises(StoreError, match="unreadable"):
         store.load(s.id)
 
