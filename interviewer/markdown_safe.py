@@ -32,7 +32,7 @@ SAFE_SCHEMES = ("http", "https", "mailto")
 # Punctuation that starts a construct anywhere in a line (CommonMark, GFM
 # tables and strikethrough, Streamlit's LaTeX). A backslash before any ASCII
 # punctuation shows that character as typed.
-_ALWAYS = re.compile(r"([\\`*_\[\]()<>!|~$#])")
+_ALWAYS = re.compile(r"([\\`*_\[\]()!|~$#])")
 # Entities (&amp; &#106;), GFM autolink literals (http://, www.) and what
 # opens a block at the start of a line (lists, setext underlines, rules).
 _ENTITY = re.compile(r"&(?=[#A-Za-z0-9])")
@@ -47,6 +47,8 @@ def plain(text: str) -> str:
     """``text`` escaped so Markdown (Streamlit's included) shows it literally."""
     text = _ALWAYS.sub(r"\\\1", text)
     text = _ENTITY.sub(r"\\&", text)
+    # Angle brackets as entities: also inert in viewers that pass raw HTML through.
+    text = text.replace("<", "&lt;").replace(">", "&gt;")
     text = _SCHEME_COLON.sub(r"\\:", text)
     text = _WWW_DOT.sub(r"\1\\.", text)
     text = _LINE_START.sub(r"\1\\\2", text)
@@ -119,10 +121,7 @@ def _list(node: SyntaxTreeNode) -> str:
     start = int(node.attrs.get("start", 1) or 1)
     items = []
     for i, item in enumerate(node.children):
-        if node.type == "ordered_list":
-            marker = f"{start + i}{node.markup or '.'} "
-        else:
-            marker = (node.markup or "-") + " "
+        marker = f"{start + i}{node.markup or '.'} " if node.type == "ordered_list" else (node.markup or "-") + " "
         body = _blocks(item.children, tight=tight)
         items.append(_indent(body, marker, " " * len(marker)) if body else marker.rstrip())
     return ("\n" if tight else "\n\n").join(items)
