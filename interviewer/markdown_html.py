@@ -16,6 +16,8 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
+from .markdown_safe import safe_markdown, safe_url
+
 MERMAID_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*mermaid\b", re.I | re.M)
 
 
@@ -39,6 +41,7 @@ def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "breaks": True, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.disable("image")  # ![x](http://...) would make the report fetch it
+    md.validateLink = lambda url: safe_url(url) is not None  # type: ignore[method-assign]
     md.add_render_rule("fence", _fence)
     md.add_render_rule("code_block", _fence)
     return md
@@ -47,4 +50,4 @@ def _parser() -> MarkdownIt:
 def to_html(text: str, *, draw_mermaid: bool = False) -> str:
     """Safe HTML for ``text``; with ``draw_mermaid`` the mermaid blocks are
     left for mermaid.js to draw (``pre.mermaid``), else shown as code."""
-    return _parser().render(text, {"draw_mermaid": draw_mermaid})
+    return _parser().render(safe_markdown(text), {"draw_mermaid": draw_mermaid})

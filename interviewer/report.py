@@ -11,9 +11,8 @@ rules cannot tell whether a design is right.
 
 from __future__ import annotations
 
-import re
-
 from .llm import Usage
+from .markdown_safe import plain, safe_markdown
 from .results import CriterionResult, InjectionFlag, RedFlagHit, Report, StepResult
 
 # Score colours, 1 (red) to 5 (green), shared by the HTML chart and the PDF.
@@ -194,56 +193,26 @@ def step_sections(s: StepResult, offline: bool) -> list[tuple[str, list[str]]]:
 
 
 def md_text(text: str) -> str:
-    """Candidate- or model-written text made inert in Markdown: no raw HTML."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Candidate- or model-written text made inert in Markdown: formatting
+    kept, but no raw HTML, no image (never fetched), links only to http(s)/mailto."""
+    return safe_markdown(text)
 
 
 def _md_cell(text: str) -> str:
-    return md_text(text).replace("|", "&#124;")
-
-
-_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
-_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
-
-
-def _md_inert_line(line: str) -> str:
-    """md_text outside inline code spans; a span's text stays verbatim (in
-    code, "&gt;" would show as typed, not as ">")."""
-    out, pos = [], 0
-    for m in _CODE_SPAN.finditer(line):
-        out += [md_text(line[pos : m.start()]), m.group(0)]
-        pos = m.end()
-    return "".join(out) + md_text(line[pos:])
+    return plain(" ".join(text.split()))
 
 
 def _md_quote(text: str) -> str:
-    """``text`` as a Markdown block quote, inert (no raw HTML) except inside
-    fenced code, which is kept verbatim so a ```mermaid block still draws."""
-    lines, fence = [], ""
-    for line in text.splitlines():
-        m = _FENCE.match(line)
-        if fence:
-            if (
-                m
-                and m.group(1)[0] == fence[0]
-                and len(m.group(1)) >= len(fence)
-                and not line.strip()[len(m.group(1)) :]
-            ):
-                fence = ""
-            lines.append("> " + line)
-        elif m:
-            fence = m.group(1)
-            lines.append("> " + line)
-        else:
-            lines.append("> " + _md_inert_line(line) if line.strip() else ">")
-    return "\n".join(lines)
+    """``text`` as a Markdown block quote, made safe by :func:`safe_markdown`
+    (fenced code kept verbatim, so a ```mermaid block still draws)."""
+    return "\n".join("> " + line if line.strip() else ">" for line in safe_markdown(text).split("\n"))
 
 
 def render_markdown(report: Report) -> str:
     offline = coverage_check(report)
-    out: list[str] = [f"# Interview feedback: {md_text(report.problem_title)}", ""]
+    out: list[str] = [f"# Interview feedback: {plain(report.problem_title)}", ""]
     if report.offline:
-        out += [f"> **{md_text(report.grader_label)}.** {OFFLINE_EXPLAINER if offline else ''}".rstrip(), ""]
+        out += [f"> **{plain(report.grader_label)}.** {OFFLINE_EXPLAINER if offline else ''}".rstrip(), ""]
     out += ["| | |", "| --- | --- |"]
     out += [f"| {label} | {_md_cell(value)} |" for label, value in header_lines(report)]
     out.append("")
@@ -256,14 +225,14 @@ def render_markdown(report: Report) -> str:
     figure = "Coverage" if offline else "Score"
     out += [f"## {by_step_title(report)}", "", f"| Step | {figure} | Status |", "| --- | --- | --- |"]
     for s in report.steps:
-        out.append(f"| {s.step}. {md_text(s.title)} | {step_value(s)} | {md_text(status_text(s))} |")
+        out.append(f"| {s.step}. {_md_cell(s.title)} | {step_value(s)} | {_md_cell(status_text(s))} |")
     out.append("")
     if report.injections:
         out += ["## Passages addressed to the grader", "", injection_intro(report), ""]
         for f in report.injections:
             out += [f"- {injection_line(f)}:", "", _md_quote(f"“{f.excerpt}”"), ""]
     for s in report.steps:
-        out += [f"## Step {s.step}: {md_text(s.title)} — {md_text(step_line(s))}", ""]
+        out += [f"## Step {s.step}: {plain(s.title)} — {plain(step_line(s))}", ""]
         if s.status in ("not covered", "not graded"):
             if s.reason:
                 out += [md_text(s.reason), ""]
@@ -279,13 +248,13 @@ def render_markdown(report: Report) -> str:
         for c in s.criteria:
             spread = f" ±{c.spread / 2:.1f}" if c.spread else ""
             out.append(
-                f"| {md_text(c.name)} | {c.weight:g} | {criterion_value(c)}{spread} | {evidence_note(c, offline)} |"
+                f"| {_md_cell(c.name)} | {c.weight:g} | {criterion_value(c)}{spread} | {evidence_note(c, offline)} |"
             )
         out.append("")
         for c in s.criteria:
             if not c.applicable:
                 continue
-            out += [f"**{md_text(c.name)} — {criterion_value(c)}**", ""]
+            out += [f"**{plain(c.name)} — {criterion_value(c)}**", ""]
             if c.reasoning:
                 out += [md_text(c.reasoning), ""]
             for q in c.evidence:

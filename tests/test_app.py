@@ -7,6 +7,7 @@ fixture) and checks what the page shows *and* what the store holds.
 from __future__ import annotations
 
 import json
+import re
 import socket
 from pathlib import Path
 
@@ -28,6 +29,11 @@ def new_app(**query: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params.update(query)
     return at
+
+
+def shown(markdown: str) -> str:
+    """What an element's Markdown reads as: user text is escaped (markdown_safe.plain)."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("&lt;", "<").replace("&gt;", ">")
 
 
 def ok(at: AppTest) -> AppTest:
@@ -315,7 +321,7 @@ def test_model_error_keeps_the_answer_once_and_retry_does_not_resend(scripted: F
     at = start(new_app())
     answer = "Suggestions of the next few words."
     ok(at.chat_input(key="chat").set_value(answer).run())
-    assert "failed (HTTP 503)" in at.error[0].value
+    assert "failed (HTTP 503)" in shown(at.error[0].value)
     assert "saved" in at.main.caption[-1].value
     session = only_session(data_dir)
     assert [(t.role, t.text) for t in session.turns[1:]] == [("candidate", answer)]
@@ -339,7 +345,7 @@ def test_model_error_keeps_the_answer_once_and_retry_does_not_resend(scripted: F
 def test_rate_limit_is_explained(scripted: FakeOpenAI, data_dir: Path) -> None:
     scripted.script(Reply(status=429, error="slow down"))
     at = start(new_app())
-    assert "rate limited (HTTP 429)" in at.error[0].value
+    assert "rate limited (HTTP 429)" in shown(at.error[0].value)
     assert at.button(key="retry") is not None
 
 
@@ -347,12 +353,12 @@ def test_test_connection_reports_success_and_the_exact_failure(scripted: FakeOpe
     at = ok(new_app().run())
     assert at.text_input(key="cfg_model").value == "openai/scripted"
     ok(button(at, "Test connection").click().run())
-    assert at.success[0].value.startswith(f"Connected to openai/scripted at {scripted.base_url}")
+    assert shown(at.success[0].value).startswith(f"Connected to openai/scripted at {scripted.base_url}")
 
     at.text_input(key="cfg_base").set_value(f"http://127.0.0.1:{closed_port()}/v1")
     ok(button(at, "Test connection").click().run())
     assert not at.success
-    assert at.error[0].value.startswith("Connection failed: Could not reach the model server")
+    assert shown(at.error[0].value).startswith("Connection failed: Could not reach the model server")
 
 
 def test_api_key_is_used_but_never_stored_or_put_in_the_url(scripted: FakeOpenAI, data_dir: Path) -> None:
@@ -467,5 +473,5 @@ def test_bad_model_setting_in_env_is_shown_not_raised(monkeypatch: pytest.Monkey
     at = new_app()
     ok(at.run())
     # The start page renders the settings first, so the problem shows at once.
-    assert any("INTERVIEWER_TIMEOUT" in e.value for e in at.error)
+    assert any("INTERVIEWER_TIMEOUT" in shown(e.value) for e in at.error)
     assert not Store(data_dir).list_sessions()

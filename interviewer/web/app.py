@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from ..errors import InterviewerError
+from ..markdown_safe import plain
 from . import keys, routing
 from .history_page import history_page
 from .interview_page import interview_page
@@ -42,7 +43,7 @@ def main() -> None:
         else:
             start_page(r.notice)
     except InterviewerError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(plain(str(exc)), icon=":material/error:")
     except Exception:  # never a traceback on the page; the log has it
         log.exception("page failed")
         st.error("Something went wrong on this page. Your answers are saved; reload to try again.")

@@ -12,6 +12,7 @@ import streamlit as st
 
 from ..calibrate import Calibration, fitness, run_calibration, summary_rows
 from ..errors import InterviewerError
+from ..markdown_safe import plain
 from ..settings import ModelSettings
 from . import model_choice
 from .state import choice, env, fw
@@ -29,7 +30,7 @@ def grader_check() -> None:
     settings = grader_settings()
     name = "the offline coverage check" if settings is None or settings.offline else settings.model
     full = st.toggle("Full set (about 220 model calls)", key="grader_check_full", value=False)
-    if st.button(f"Check {name} on labelled interviews", key="grader_check_button", width="stretch"):
+    if st.button(f"Check {plain(name)} on labelled interviews", key="grader_check_button", width="stretch"):
         with st.status("Grading labelled interviews…", expanded=False) as status:
             try:
                 result = run_calibration(
@@ -40,7 +41,7 @@ def grader_check() -> None:
                 )
             except InterviewerError as exc:
                 status.update(label="Check failed", state="error")
-                st.error(f"The check could not run: {exc}")
+                st.error(f"The check could not run: {plain(str(exc))}")
                 return
             status.update(label="Checked", state="complete")
         st.session_state[RESULT_KEY] = result.model_dump(mode="json")
@@ -48,5 +49,5 @@ def grader_check() -> None:
     if stored:
         result = Calibration.model_validate(stored)
         fit, line = fitness(result)
-        (st.success if fit else st.warning)(line)
+        (st.success if fit else st.warning)(plain(line))
         st.table({"Measure": [k for k, _ in summary_rows(result)], "Value": [v for _, v in summary_rows(result)]})

@@ -9,6 +9,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from ..agent import Interviewer
 from ..errors import InputError, InterviewerError, LLMError
+from ..markdown_safe import plain, safe_markdown
 from ..offline import OFFLINE_LABEL
 from ..session import MAX_MESSAGE_CHARS, Session
 from . import model_choice, turns, views
@@ -123,10 +124,10 @@ def header(session: Session) -> None:
             + model_choice.describe_models(session.model, session.grader_model or session.model, session.api_base)
         )
     if session.problem.source == "custom":
-        st.markdown(session.problem.opening_prompt)
+        st.markdown(plain(session.problem.opening_prompt))
     else:
         with st.expander("The problem", icon=":material/description:"):
-            st.markdown(session.problem.opening_prompt)
+            st.markdown(safe_markdown(session.problem.opening_prompt))
 
 
 def interview_page(session_id: str, side: DeltaGenerator) -> None:
@@ -173,11 +174,11 @@ def interview_page(session_id: str, side: DeltaGenerator) -> None:
 
     if decision == "error" and error:
         with st.chat_message("assistant"):
-            st.error(error, icon=":material/error:")
+            st.error(plain(error), icon=":material/error:")
             st.caption("Your last message is saved; retrying does not send it twice.")
             st.button("Retry", type="primary", on_click=_set_pending, args=(session.id, "retry"), key="retry")
     if notice:
-        st.warning(notice)
+        st.warning(plain(notice))
     if held:
         st.warning("This was not sent: the interviewer had not finished its reply. Copy it back into the box:")
         st.code(held, language=None, wrap_lines=True)

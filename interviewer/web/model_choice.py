@@ -77,7 +77,8 @@ def grading_settings(session: Session, api_key: str, env: Mapping[str, str]) -> 
 def describe_models(interviewer: str, grader: str, api_base: str | None = None) -> str:
     if is_offline_model(interviewer) and is_offline_model(grader):
         return f"{OFFLINE_LABEL}. Grading is offline too (rule-based, from the rubrics)."
-    where = f" (server: {api_base})" if api_base else ""
-    who = "offline (scripted)" if is_offline_model(interviewer) else f"`{interviewer}`"
-    judge = "offline rubric grader" if is_offline_model(grader) else f"`{grader}`"
+    # In code spans: model names and URLs are typed by users, and read as typed.
+    where = f" (server: `{api_base.replace('`', '')}`)" if api_base else ""
+    who = "offline (scripted)" if is_offline_model(interviewer) else f"`{interviewer.replace('`', '')}`"
+    judge = "offline rubric grader" if is_offline_model(grader) else f"`{grader.replace('`', '')}`"
     return f"Interviewer: {who} · Grader: {judge}{where}"

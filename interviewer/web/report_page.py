@@ -10,6 +10,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from .. import export, report
 from ..errors import ReportError
+from ..markdown_safe import plain
 from ..results import load_report
 from ..session import Session
 from . import model_choice, views
@@ -22,7 +23,7 @@ SHOWN_ABOVE = ("Problem", "Overall score", "Verdict", "Level", "Session")
 def report_page(session_id: str, side: DeltaGenerator) -> None:
     session = store().load(session_id)
     st.title(f"Report — {views.page_title(session.problem)}")
-    st.caption(f"Session {session.id} · level {session.level} · {session.minutes} min")
+    st.caption(f"Session {plain(session.id)} · level {plain(session.level)} · {session.minutes} min")
     if not session.ended:
         st.info("This interview is still in progress.")
         st.button("Back to the interview", on_click=go, args=("interview", session.id), type="primary")
@@ -48,14 +49,14 @@ def graded_report(session: Session) -> None:
         try:
             result = load_report(stored.data)
         except ReportError as exc:
-            st.warning(f"The saved report could not be read ({exc}); grading again.")
+            st.warning(f"The saved report could not be read ({plain(str(exc))}); grading again.")
     if result is None and session.id in grade_errors and not regrade:
-        st.error(grade_errors[session.id], icon=":material/error:")
+        st.error(plain(grade_errors[session.id]), icon=":material/error:")
         st.button("Retry grading", type="primary", on_click=_ask_regrade, args=(session.id,))
         return
     if result is None:
         settings = model_choice.grading_settings(session, st.session_state.get("cfg_key", ""), env())
-        label = "Checking rubric coverage offline…" if settings is None else f"Grading with {settings.model}…"
+        label = "Checking rubric coverage offline…" if settings is None else f"Grading with {plain(settings.model)}…"
         # In a placeholder, cleared once graded: no empty "Graded" box stays behind.
         progress_box = st.empty()
         with progress_box.status(label, expanded=True) as status:
@@ -89,7 +90,9 @@ def show_report(session: Session, result: Any) -> None:
     # The report's header, less what the title and the metrics above say.
     # Offline grading is said once, by the banner below.
     hidden = (*SHOWN_ABOVE, *(label for label, _ in figures), *(("Grader",) if result.offline else ()))
-    st.caption(" · ".join(f"{label}: {value}" for label, value in report.header_lines(result) if label not in hidden))
+    st.caption(
+        " · ".join(f"{label}: {plain(value)}" for label, value in report.header_lines(result) if label not in hidden)
+    )
     if report.coverage_check(result):
         st.info(report.OFFLINE_EXPLAINER, icon=":material/cloud_off:")
     # The one score table on the page (the feedback below leaves its own

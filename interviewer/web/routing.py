@@ -6,6 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from ..markdown_safe import plain
+
 Page = Literal["start", "interview", "report", "history"]
 
 SESSION_PARAM = "session"
@@ -41,7 +43,9 @@ def route(
         return Route("history")
     if session_id:
         if not exists(session_id):
-            return Route("start", notice=f"No saved interview has the id {session_id!r}; start a new one below.")
+            return Route(
+                "start", notice=f"No saved interview has the id {plain(repr(session_id))}; start a new one below."
+            )
         if view == "report" or ended(session_id):
             return Route("report", session_id)
         return Route("interview", session_id)

@@ -6,6 +6,7 @@ import streamlit as st
 
 from .. import llm
 from ..errors import InterviewerError
+from ..markdown_safe import plain
 from ..routes import route_names
 from ..settings import API_KEY, load_settings
 from . import model_choice
@@ -78,15 +79,15 @@ def test_connection() -> None:
         interviewer = model_choice.interviewer_settings(choice(), env())
         grader = model_choice.grader_settings(choice(), env())
     except InterviewerError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         return
     paths = {s.where(): s for s in (interviewer, grader) if s is not None}
     for where, settings in paths.items():
-        with st.spinner(f"Calling {where}…"):
+        with st.spinner(f"Calling {plain(where)}…"):
             try:
-                st.success(llm.test_connection(settings))
+                st.success(plain(llm.test_connection(settings)))
             except InterviewerError as exc:
-                st.error(f"Connection failed: {exc}")
+                st.error(f"Connection failed: {plain(str(exc))}")
 
 
 def nav() -> None:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from ..errors import InputError, SettingsError
 from ..framework import LEVELS
+from ..markdown_safe import plain
 from ..offline import OFFLINE_LABEL
 from ..settings import is_offline_model
 from . import model_choice, start_form, views
@@ -21,7 +22,7 @@ def start_page(notice: str | None) -> None:
         settings = model_choice.interviewer_settings(choice(), env())
     except SettingsError as exc:
         # A model this server does not offer: say so and offer offline instead.
-        st.error(str(exc), icon=":material/error:")
+        st.error(plain(str(exc)), icon=":material/error:")
         settings = model_choice.offline_settings(env())
         refused = True
     else:
@@ -43,8 +44,8 @@ def start_page(notice: str | None) -> None:
         if problem_id:
             p = problems[problem_id]
             with st.container(border=True):
-                st.markdown(f"**{p.title}** — {p.summary}")
-                st.markdown(" ".join(f":blue-badge[{tag}]" for tag in p.tags))
+                st.markdown(f"**{plain(p.title)}** — {plain(p.summary)}")
+                st.markdown(" ".join(f":blue-badge[{plain(tag)}]" for tag in p.tags))
     else:
         custom_text = st.text_area(
             "Describe the system to design",
@@ -76,7 +77,7 @@ def start_page(notice: str | None) -> None:
                 fw(), problem=problem, level=level, minutes=int(minutes), settings=settings, grader=grader
             )
         except InputError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
         else:
             store().save(session)
             go("interview", session.id)

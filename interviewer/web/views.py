@@ -10,6 +10,7 @@ from html import escape
 from typing import Any, Literal
 
 from ..framework import STEP_COUNT, Framework, Problem
+from ..markdown_safe import plain, safe_markdown
 from ..planner import coverage, step_complete
 from ..report import fmt_out_of_5, status_text, step_value
 from ..session import Session, Turn, clock, format_duration, utcnow
@@ -47,7 +48,7 @@ class StepRow:
     def label(self) -> str:
         """One line of the sidebar's step list (Markdown)."""
         # "1\\." so Markdown does not start an ordered list inside the list item.
-        text = f"{self.number}\\. {self.title}"
+        text = f"{self.number}\\. {plain(self.title)}"
         if self.state == "current":
             return f"**{text}** — :blue[**{self.words}**]"
         if self.state == "done":
@@ -116,7 +117,7 @@ def usage_line(session: Session) -> str:
 def page_title(problem: Problem) -> str:
     """The H1: a bank problem's title. A candidate's own problem is a whole
     sentence, shown as text under a short heading instead."""
-    return "Your own problem" if problem.source == "custom" else problem.title
+    return "Your own problem" if problem.source == "custom" else plain(problem.title)
 
 
 def problem_option(problem: Problem) -> str:
@@ -196,7 +197,7 @@ def turn_markdown(turn: Turn) -> str:
         return HINT_MARK
     if turn.role == "candidate" and turn.kind == "next":
         return NEXT_MARK
-    return turn.text
+    return safe_markdown(turn.text)
 
 
 def session_status(s: SessionSummary) -> str:
@@ -227,7 +228,7 @@ def session_label(s: SessionSummary) -> str:
     status = session_status(s)
     where = f"step {s.current_step}/{STEP_COUNT}" if status == "in progress" else status
     score = f" · {fmt_out_of_5(s.overall_score)}" if s.overall_score is not None else ""
-    return f"{s.title} · {s.level} · {s.created_at:%Y-%m-%d %H:%M} · {where}{score}"
+    return f"{plain(s.title)} · {plain(s.level)} · {s.created_at:%Y-%m-%d %H:%M} · {where}{score}"
 
 
 def trend_rows(
