@@ -215,11 +215,25 @@ def _offer_grading(interviewer, args: argparse.Namespace, out: TextIO, err: Text
 
 def _run(interviewer, args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:  # type: ignore[no-untyped-def]
     from .agent import Reply
-    from .errors import LLMError
+    from .errors import ConflictError, LLMError
     from .offline import OFFLINE_LABEL
 
     session = interviewer.session
     resume_hint = f"python -m interviewer resume {session.id}"
+
+    def reload(exc: Exception) -> None:
+        """Another writer got there first: continue from what is stored now."""
+        assert interviewer.store is not None  # only a stored session can conflict
+        interviewer.session = interviewer.store.load(session.id)
+        err.write(f"{exc}\n")
+        last = interviewer.session.turns[-1] if interviewer.session.turns else None
+        if last is not None:
+            who = "Interviewer" if last.role == "interviewer" else "You (elsewhere)"
+            out.write(f"{who}: {plain(last.text)}\n")
+        if interviewer.session.awaiting_reply():
+            out.write("(The other window owes the reply; /quit and resume later.)\n")
+        else:
+            out.write("(Your last message was not sent; type it again.)\n")
 
     def speak(reply: Reply, typed_now: bool) -> bool:
         # The label is written with the first words, so a reply that fails
@@ -234,6 +248,10 @@ def _run(interviewer, args: argparse.Namespace, out: TextIO, err: TextIO, stdin:
                     started = True
                 out.write(piece)
                 out.flush()
+        except ConflictError as exc:
+            out.write("\n")
+            reload(exc)
+            return True
         except LLMError as exc:
             if started:
                 out.write("\n")
@@ -280,6 +298,9 @@ def _run(interviewer, args: argparse.Namespace, out: TextIO, err: TextIO, stdin:
                 reply = interviewer.next_step()
             else:
                 reply = interviewer.answer(message)
+        except ConflictError as exc:
+            reload(exc)
+            continue
         except InputError as exc:
             err.write(f"{exc}\n")
             continue
@@ -287,7 +308,11 @@ def _run(interviewer, args: argparse.Namespace, out: TextIO, err: TextIO, stdin:
             return EXIT_USAGE
         if reply.plan.closing:
             break
-    interviewer.end()
+    try:
+        interviewer.end()
+    except ConflictError:
+        interviewer.session = interviewer.store.load(session.id)
+        interviewer.end()
     out.write(f"\nInterview ended and saved. Session id: {session.id}\n")
     if interactive:
         _offer_grading(interviewer, args, out, err, stdin)

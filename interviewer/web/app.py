@@ -6,6 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from .. import ownership
 from ..errors import InterviewerError
 from ..markdown_safe import plain
 from . import keys, routing
@@ -14,10 +15,17 @@ from .interview_page import interview_page
 from .report_page import report_page
 from .sidebar import model_settings_panel, nav
 from .start_page import start_page
-from .state import log, store
+from .state import NotSignedIn, current_viewer, log, store
 
 # Bundled: a Material icon as page_icon makes the browser fetch it from a font CDN.
 FAVICON = Path(__file__).resolve().parent / "static" / "favicon.png"
+
+
+def sign_in_page(refusal: ownership.Refusal) -> None:
+    st.title("GenAI system design mock interview")
+    st.info(refusal.message, icon=":material/lock:")
+    if refusal.sign_in:
+        st.button("Sign in", type="primary", on_click=st.login)
 
 
 def main() -> None:
@@ -25,6 +33,9 @@ def main() -> None:
     keys.install()
     try:
         s = store()
+        who = current_viewer()
+        if isinstance(who, ownership.Viewer) and who.notice:
+            st.caption(plain(who.notice))
         r = routing.route(st.query_params.to_dict(), s.exists, lambda sid: s.load(sid).ended)
         with st.sidebar:
             nav()
@@ -42,6 +53,8 @@ def main() -> None:
             history_page()
         else:
             start_page(r.notice)
+    except NotSignedIn as exc:
+        sign_in_page(exc.refusal)
     except InterviewerError as exc:
         st.error(plain(str(exc)), icon=":material/error:")
     except Exception:  # never a traceback on the page; the log has it

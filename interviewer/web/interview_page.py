@@ -8,16 +8,28 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from ..agent import Interviewer
-from ..errors import InputError, InterviewerError, LLMError
+from ..errors import ConflictError, InputError, InterviewerError, LLMError
 from ..markdown_safe import plain, safe_markdown
 from ..offline import OFFLINE_LABEL
 from ..session import MAX_MESSAGE_CHARS, Session
 from . import model_choice, turns, views
 from .diagrams import render_text
-from .state import env, errors, fw, go, store
+from .state import env, errors, fw, go, store, tab_id
 
 # st.session_state key: the session whose "End interview" awaits confirmation.
 CONFIRM_END = "_confirm_end"
+# st.session_state key: (session id, message, text to give back) after a conflict.
+RELOADED = "_reloaded"
+ANOTHER_WINDOW = (
+    "Another window is writing the interviewer's reply to this interview right now; "
+    "reload this page in a moment to see it."
+)
+REPLYING: tuple[turns.Decision, ...] = ("answer", "hint", "next", "retry", "owed")
+
+
+def lease_seconds(timeout: float, retries: int) -> float:
+    """Long enough for the slowest reply the settings allow; a crashed tab's lease then lapses."""
+    return timeout * (retries + 1) + 30
 
 
 def _set_pending(session_id: str, action: turns.Action) -> None:
@@ -26,6 +38,12 @@ def _set_pending(session_id: str, action: turns.Action) -> None:
     st.session_state.pop(CONFIRM_END, None)
     if action == "retry":
         errors().pop(session_id, None)
+
+
+def _reload_after_conflict(session_id: str, message: str, text: str) -> None:
+    """Show the session as stored now, say so, and give back what was typed."""
+    st.session_state[RELOADED] = (session_id, message, text.strip())
+    st.rerun()
 
 
 def _ask_end(session_id: str) -> None:
@@ -141,17 +159,37 @@ def interview_page(session_id: str, side: DeltaGenerator) -> None:
     interviewer = Interviewer(fw(), session, settings, store())
 
     if decision == "end":
-        interviewer.end()
+        try:
+            interviewer.end()
+        except ConflictError as exc:
+            _reload_after_conflict(session.id, str(exc), "")
         go("report", session.id)
         st.rerun()
 
     notice = None
     reply = None
-    try:
-        reply = turns.start_reply(interviewer, decision, pending.text if pending else "")
-    except InputError as exc:
-        notice = str(exc)
     held = turns.held_text(decision, pending)
+    reloaded = st.session_state.pop(RELOADED, None)
+    if reloaded and reloaded[0] == session.id:
+        notice, held = reloaded[1], reloaded[2] or held
+    leased = False
+    if decision in REPLYING:
+        # One window at a time calls the model for a session (issue 10.3).
+        leased = store().claim_reply(session.id, tab_id(), lease_seconds(settings.timeout, settings.max_retries))
+        if not leased:
+            notice = ANOTHER_WINDOW
+            if decision == "answer" and pending and pending.text.strip():
+                held = pending.text
+    if leased:
+        try:
+            reply = turns.start_reply(interviewer, decision, pending.text if pending else "")
+        except ConflictError as exc:
+            _reload_after_conflict(session.id, str(exc), pending.text if pending else "")
+        except InputError as exc:
+            notice = str(exc)
+        finally:
+            if reply is None:
+                store().release_reply(session.id, tab_id())
     busy = reply is not None
 
     header(session)
@@ -180,7 +218,7 @@ def interview_page(session_id: str, side: DeltaGenerator) -> None:
     if notice:
         st.warning(plain(notice))
     if held:
-        st.warning("This was not sent: the interviewer had not finished its reply. Copy it back into the box:")
+        st.warning("This was not sent. Copy it back into the box when the interviewer has replied:")
         st.code(held, language=None, wrap_lines=True)
 
     with st.bottom:
@@ -205,9 +243,14 @@ def interview_page(session_id: str, side: DeltaGenerator) -> None:
     with st.chat_message("assistant"):
         try:
             st.write_stream(iter(reply))
+        except ConflictError as exc:
+            # Someone else wrote meanwhile: their turns win, the reply is asked again.
+            _reload_after_conflict(session.id, str(exc), "")
         except LLMError as exc:
             errors()[session.id] = str(exc)
             st.rerun()  # shows the error with its Retry button
+        finally:
+            store().release_reply(session.id, tab_id())
     session = interviewer.session
     with strip.container():
         live_strip(session.id)

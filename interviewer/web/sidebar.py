@@ -11,7 +11,7 @@ from ..routes import route_names
 from ..settings import API_KEY, load_settings
 from . import model_choice
 from .grader_check import grader_check
-from .state import choice, env, go
+from .state import auth_configured, choice, env, go
 
 
 def _route_picker(label: str, key: str, names: list[str], *, blank: str) -> None:
@@ -95,3 +95,6 @@ def nav() -> None:
     left, right = st.columns(2)
     left.button("New interview", on_click=go, args=("start",), width="stretch")
     right.button("History", on_click=go, args=("history",), width="stretch")
+    if auth_configured() and st.user.is_logged_in:
+        st.caption(f"Signed in as {plain(str(st.user.get('email') or ''))}")
+        st.button("Sign out", on_click=st.logout, key="sign_out")
