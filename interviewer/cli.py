@@ -361,7 +361,11 @@ def cmd_resume(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO
         raise InputError(f"Session {session.id} has ended; grade it with: python -m interviewer grade {session.id}")
     settings = model_settings(args, session.model)
     if settings.model != session.model or settings.api_base != session.api_base:
-        session.model, session.api_base = settings.model, settings.api_base
+        from .session import utcnow
+        from .switching import apply_switch
+
+        # Recorded in the transcript, as the app does (saved with the next turn).
+        apply_switch(session, settings.model, settings.api_base, session.grader_model, utcnow())
     return _run(Interviewer(content(args), session, settings, store), args, out, err, stdin)
 
 

@@ -69,6 +69,21 @@ class Turn(BaseModel):
     assessment: Assessment | None = None
 
 
+class Notice(BaseModel):
+    """A line the program wrote into the transcript (a model switch), between turns.
+
+    Kept apart from ``turns`` so it never counts as anyone's turn: a reply
+    still owed stays owed, and prompts, clocks and grading see only turns.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    at: datetime = Field(default_factory=utcnow)
+    # Shown before turn number ``before`` (== len(turns) at the time).
+    before: int = Field(ge=0)
+
+
 class Session(BaseModel):
     """Everything about one interview except secrets (the API key never lives here)."""
 
@@ -99,6 +114,8 @@ class Session(BaseModel):
     @stored_version.setter
     def stored_version(self, value: int | None) -> None:
         self._stored_version = value
+
+    notices: list[Notice] = Field(default_factory=list)
 
     @property
     def offline(self) -> bool:

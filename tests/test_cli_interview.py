@@ -89,6 +89,10 @@ def test_unreachable_model_names_server_keeps_turn_and_resumes(data_dir: Path, f
     assert resumed.returncode == 0, resumed.stderr
     s = Store(data_dir).load(summary.id)
     assert [t.role for t in s.turns] == ["interviewer", "candidate", "interviewer"]
+    # The switch of server is written into the session, before the first reply.
+    assert [(n.text, n.before) for n in s.notices] == [
+        (f"Model switched to `openai/scripted` (server: {fake_llm.base_url})", 0)
+    ]
 
 
 def test_model_error_mid_interview_keeps_the_answer(data_dir: Path, fake_llm) -> None:

@@ -15,6 +15,7 @@ from ..session import MAX_MESSAGE_CHARS, Session
 from . import model_choice, turns, views
 from .diagrams import render_text
 from .state import env, errors, fw, go, store, tab_id
+from .switch_panel import switch_panel
 
 # st.session_state key: the session whose "End interview" awaits confirmation.
 CONFIRM_END = "_confirm_end"
@@ -129,6 +130,13 @@ def controls(session: Session, busy: bool) -> None:
         )
 
 
+def notices(session: Session, before: int) -> None:
+    """The program's lines in the transcript (model switches) that come before turn ``before``."""
+    for notice in session.notices:
+        if notice.before == before:
+            st.caption(f":material/swap_horiz: {notice.text}")
+
+
 def header(session: Session) -> None:
     st.title(views.page_title(session.problem))
     details = f"Level: {session.level} · {session.minutes} min"
@@ -203,13 +211,16 @@ def interview_page(session_id: str, side: DeltaGenerator) -> None:
             live_strip(session.id)
     with side:
         detail = st.empty()
+        switch_panel(session)
     with detail.container():
         step_detail(session)
 
     for i, turn in enumerate(session.turns):
+        notices(session, i)
         with st.chat_message("assistant" if turn.role == "interviewer" else "user"):
             render_text(views.turn_markdown(turn), key=f"m-{session.id}-{i}")
 
+    notices(session, len(session.turns))
     if decision == "error" and error:
         with st.chat_message("assistant"):
             st.error(plain(error), icon=":material/error:")

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..offline import OFFLINE_LABEL
-from ..routes import route_settings
+from ..routes import configured_routes, find_route, route_settings
 from ..session import Session
 from ..settings import API_BASE, GRADER_MODEL, MODEL, OFFLINE, ModelSettings, is_offline_model, load_settings
 
@@ -82,3 +82,27 @@ def describe_models(interviewer: str, grader: str, api_base: str | None = None) 
     who = "offline (scripted)" if is_offline_model(interviewer) else f"`{interviewer.replace('`', '')}`"
     judge = "offline rubric grader" if is_offline_model(grader) else f"`{grader.replace('`', '')}`"
     return f"Interviewer: {who} · Grader: {judge}{where}"
+
+
+def session_choice(session: Session, env: Mapping[str, str]) -> ModelChoice:
+    """What the interview page's sidebar shows: the session's own model and server
+    (as a configured route's name where the operator offers only those)."""
+    config = load_settings(env)
+    if session.offline:
+        return ModelChoice(grader_model=session.grader_model or "")
+    if not config.allow_custom_models:
+        routes = configured_routes(config)
+        route = find_route(routes, session.model, session.api_base)
+        grader = find_route(routes, session.grader_model, session.api_base) if session.grader_model else None
+        return ModelChoice(model=route.name if route else "", grader_model=grader.name if grader else "")
+    return ModelChoice(model=session.model, grader_model=session.grader_model or "", api_base=session.api_base or "")
+
+
+def switch_settings(new: ModelChoice, env: Mapping[str, str]) -> tuple[ModelSettings, str | None]:
+    """The call path for the rest of an interview and its grader, checked the
+    same way as for a new one (routes.py: a server key only with its route).
+    Raises SettingsError for a choice this server refuses."""
+    settings = interviewer_settings(new, env)
+    grader_settings(new, env)  # refused now, not at the end of the interview
+    grader = new.grader_model.strip() or None
+    return settings, grader
