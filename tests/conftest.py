@@ -51,6 +51,16 @@ def fake_llm() -> Iterator[FakeOpenAI]:
 
 
 @pytest.fixture
+def scripted(monkeypatch: pytest.MonkeyPatch, fake_llm: FakeOpenAI, data_dir: Path) -> FakeOpenAI:
+    """The app configured through INTERVIEWER_* variables to use the fake server."""
+    monkeypatch.setenv("INTERVIEWER_MODEL", "openai/scripted")
+    monkeypatch.setenv("INTERVIEWER_API_BASE", fake_llm.base_url)
+    monkeypatch.setenv("INTERVIEWER_RETRIES", "0")
+    monkeypatch.setenv("INTERVIEWER_TIMEOUT", "10")
+    return fake_llm
+
+
+@pytest.fixture
 def model_settings(fake_llm: FakeOpenAI) -> ModelSettings:
     """litellm's openai/<name> provider pointed at the scripted server, exactly
     as a user would point it at Ollama, llama.cpp or vLLM."""

@@ -12,6 +12,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from apptest import chats, new_app, ok, only_session
 from fakeserver import FakeOpenAI, Reply
 from scripted_grader import grader_json
 from streamlit.testing.v1 import AppTest
@@ -22,40 +23,16 @@ from interviewer.session import MAX_MESSAGE_CHARS, Session
 from interviewer.store import Store
 from interviewer.web import views
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
-
-def new_app(**query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params.update(query)
-    return at
-
 
 def shown(markdown: str) -> str:
     """What an element's Markdown reads as: user text is escaped (markdown_safe.plain)."""
     return re.sub(r"\\(.)", r"\1", markdown).replace("&lt;", "<").replace("&gt;", ">")
 
 
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def chats(at: AppTest) -> list[tuple[str, str]]:
-    return [(cm.name, "\n".join(m.value for m in cm.markdown)) for cm in at.main.chat_message]
-
-
 def button(at: AppTest, label: str):  # type: ignore[no-untyped-def]
     found = [b for b in at.button if label in b.label]
     assert found, f"no button {label!r} in {[b.label for b in at.button]}"
     return found[0]
-
-
-def only_session(data_dir: Path) -> Session:
-    store = Store(data_dir)
-    sessions = store.list_sessions()
-    assert len(sessions) == 1
-    return store.load(sessions[0].id)
 
 
 def start(at: AppTest) -> AppTest:
@@ -67,16 +44,6 @@ def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def scripted(monkeypatch: pytest.MonkeyPatch, fake_llm: FakeOpenAI, data_dir: Path) -> FakeOpenAI:
-    """The app configured through INTERVIEWER_* variables to use the fake server."""
-    monkeypatch.setenv("INTERVIEWER_MODEL", "openai/scripted")
-    monkeypatch.setenv("INTERVIEWER_API_BASE", fake_llm.base_url)
-    monkeypatch.setenv("INTERVIEWER_RETRIES", "0")
-    monkeypatch.setenv("INTERVIEWER_TIMEOUT", "10")
-    return fake_llm
 
 
 # --- offline ----------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
+from apptest import new_app, ok
 from fakeserver import FakeOpenAI
 from streamlit.testing.v1 import AppTest
 
@@ -16,23 +16,9 @@ from interviewer.session import Session
 from interviewer.store import Store
 from interviewer.web.interview_page import ANOTHER_WINDOW
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
-
-@pytest.fixture
-def scripted(monkeypatch: pytest.MonkeyPatch, fake_llm: FakeOpenAI, data_dir: Path) -> FakeOpenAI:
-    monkeypatch.setenv("INTERVIEWER_MODEL", "openai/scripted")
-    monkeypatch.setenv("INTERVIEWER_API_BASE", fake_llm.base_url)
-    monkeypatch.setenv("INTERVIEWER_RETRIES", "0")
-    return fake_llm
-
 
 def run(**query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params.update(query)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return ok(new_app(**query).run())
 
 
 def test_a_second_window_does_not_call_the_model_for_a_reply_being_written(

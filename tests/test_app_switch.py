@@ -6,35 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from apptest import chats, new_app, ok, only_session
 from fakeserver import FakeOpenAI
 from streamlit.testing.v1 import AppTest
 
 from interviewer.session import Session, utcnow
-from interviewer.store import Store
 from interviewer.switching import apply_switch
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
-
-def new_app(**query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.query_params.update(query)
-    return at
-
-
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def chats(at: AppTest) -> list[tuple[str, str]]:
-    return [(cm.name, "\n".join(m.value for m in cm.markdown)) for cm in at.main.chat_message]
-
-
-def only_session(data_dir: Path) -> Session:
-    store = Store(data_dir)
-    (row,) = store.list_sessions()
-    return store.load(row.id)
 
 
 def captions(at: AppTest) -> str:
