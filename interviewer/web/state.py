@@ -11,7 +11,7 @@ import streamlit as st
 
 from .. import ownership
 from ..framework import Framework, framework
-from ..settings import load_settings, merged_env
+from ..settings import Settings, load_settings, merged_env
 from ..store import Store
 from . import model_choice, routing
 
@@ -35,8 +35,8 @@ def tab_id() -> str:
     return st.session_state.setdefault("_tab_id", uuid.uuid4().hex)
 
 
-def current_viewer() -> ownership.Viewer | ownership.Refusal:
-    settings = load_settings(env())
+def current_viewer(settings: Settings | None = None) -> ownership.Viewer | ownership.Refusal:
+    settings = settings or load_settings(env())
     configured = auth_configured()
     email = None
     if configured and st.user.is_logged_in:
@@ -59,10 +59,10 @@ def store() -> Store:
 
     Raises NotSignedIn when nothing may be shown yet.
     """
-    who = current_viewer()
+    settings = load_settings(env())
+    who = current_viewer(settings)
     if isinstance(who, ownership.Refusal):
         raise NotSignedIn(who)
-    settings = load_settings(env())
     key = (str(settings.data_dir), settings.database_url, who.owner, who.see_all)
     current: Store | None = st.session_state.get("_store")
     if current is None or st.session_state.get("_store_key") != key:
