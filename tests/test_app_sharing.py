@@ -61,6 +61,24 @@ def test_a_stale_tab_is_reloaded_with_the_message_and_keeps_the_text(data_dir: P
     ]
 
 
+def test_a_corrupt_session_row_is_a_message_not_a_traceback(data_dir: Path, fw: Framework) -> None:
+    import sqlite3
+
+    store = Store(data_dir)
+    session = Session(problem=fw.problem("answer-engine"))
+    Interviewer(fw, session, store=store).open().consume()
+    with sqlite3.connect(data_dir / "interviewer.db") as raw:
+        raw.execute("UPDATE sessions SET data='{broken' WHERE id=?", (session.id,))
+    for view in ({}, {"view": "report"}):
+        at = run(session=session.id, **view)
+        assert not at.exception
+        errors = [e.value for e in at.error]
+        assert errors == [f"Saved interview {session.id} is unreadable."], errors
+        assert str(data_dir) not in " ".join(errors)
+    # The start page and History still list and open the rest.
+    assert not run().exception and not run(view="history").exception
+
+
 def test_viewer_rules() -> None:
     admins = frozenset({"boss@example.com"})
     common = {"admins": admins, "require_login": False, "local": False, "tab_id": "t1"}
