@@ -126,20 +126,27 @@ def _read_models_file(path: Path, mtime: float) -> tuple[Route, ...]:
 
 
 def configured_routes(settings: Settings) -> list[Route]:
-    """Every route the operator configured: the environment's, then the models file's."""
-    routes: list[Route] = []
-    for model in dict.fromkeys([settings.model, settings.grader_model, settings.fallback_model]):
-        if model and not is_offline_model(model):
-            routes.append(
-                Route(name=model, model=model, api_base=settings.api_base, key_env=API_KEY, provider_keys=True)
-            )
+    """Every route the operator configured: the environment's, then the models file's.
+
+    ``INTERVIEWER_MODEL=team-default`` naming an entry of the models file means
+    that entry (its server, its key variable), so a deployment can pick its
+    default from the file; only other names become environment routes.
+    """
+    from_file: tuple[Route, ...] = ()
     if settings.models_file is not None:
         try:
             mtime = settings.models_file.stat().st_mtime
         except OSError as exc:
             raise SettingsError(f"{MODELS_FILE}: cannot read {settings.models_file}: {exc.strerror}") from None
-        routes.extend(_read_models_file(settings.models_file, mtime))
-    return routes
+        from_file = _read_models_file(settings.models_file, mtime)
+    in_file = {r.name for r in from_file}
+    routes: list[Route] = []
+    for model in dict.fromkeys([settings.model, settings.grader_model, settings.fallback_model]):
+        if model and not is_offline_model(model) and model.strip() not in in_file:
+            routes.append(
+                Route(name=model, model=model, api_base=settings.api_base, key_env=API_KEY, provider_keys=True)
+            )
+    return [*routes, *from_file]
 
 
 def _norm(base: str | None) -> str | None:

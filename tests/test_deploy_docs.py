@@ -223,6 +223,10 @@ def test_models_file_loads_through_the_apps_own_loader_and_routes_to_the_proxy(t
         call = route_settings(settings, route.name, None, "", env)
         assert (call.model, call.api_base) == (route.model, route.api_base)
         assert call.secret() == env[route.key_env] and not call.server_keys
+    # The default model is one of the file's entries, so it goes to the proxy too.
+    default = route_settings(settings, settings.model, None, "", env)
+    assert settings.model in {r.name for r in routes}
+    assert default.api_base == routes[0].api_base and not default.server_keys
     # And anything else is refused (no visitor-named servers on a shared deployment).
     with pytest.raises(SettingsError):
         route_settings(settings, "openai/gpt-4o", "http://elsewhere.example/v1", "", env)

@@ -123,6 +123,25 @@ def test_models_file_routes_by_name_with_their_own_key_variable(
     assert settings_for(env, "fast", "http://evil.example/v1").secret() is None
 
 
+def test_the_default_model_may_name_a_models_file_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # deploy/compose.yaml's shape: the default is picked from the file, and
+    # it is that entry (its server, its key variable), not a bare model name
+    # that could read the server's provider keys.
+    path = tmp_path / "models.yaml"
+    path.write_text(MODELS_YAML)
+    monkeypatch.setenv("TEAM_OPENAI_KEY", "sk-team")
+    env = {"INTERVIEWER_MODELS_FILE": str(path), "INTERVIEWER_MODEL": "local", "INTERVIEWER_API_KEY": OPERATOR_KEY}
+    assert [r.name for r in configured_routes(load_settings(env))] == ["fast", "local"]
+    local = settings_for(env, "local")
+    assert (local.model, local.api_base, local.secret(), local.server_keys) == (
+        "hosted_vllm/qwen", "http://vllm:8000/v1", None, False,
+    )  # fmt: skip
+    # A default the file does not name stays an environment route, listed first.
+    env["INTERVIEWER_MODEL"] = "openai/house"
+    assert [r.name for r in configured_routes(load_settings(env))] == ["openai/house", "fast", "local"]
+    assert settings_for(env, "openai/house").secret() == OPERATOR_KEY
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
