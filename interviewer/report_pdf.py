@@ -18,7 +18,7 @@ from fpdf.enums import XPos, YPos
 from . import report as wording
 from .markdown_html import to_html
 from .report import colour, coverage_colour, fmt_coverage, fmt_score, header_lines, step_line
-from .results import Report, StepResult
+from .results import Report, StepResult, TranscriptNotice
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVu"
@@ -266,7 +266,11 @@ def render_pdf(report: Report) -> bytes:
         pdf.add_page()
         pdf.heading("Appendix: transcript (hints are marked)")
         step = 0
-        for t in report.transcript:
+        for t in wording.transcript_entries(report):
+            if isinstance(t, TranscriptNotice):
+                pdf.para(wording.notice_plain(t.text), size=9, colour=MUTED)
+                pdf.ln(1)
+                continue
             if t.step != step:
                 step = t.step
                 pdf.para(f"Step {step}", size=11, bold=True, h=7)
