@@ -151,7 +151,12 @@ def test_not_graded_and_not_covered_steps_render(fw: Framework) -> None:
     r = r.model_copy(update={"steps": steps})
     for text in (render_markdown(r), render_html(r)):
         assert "not covered" in text and "The model timed out." in text
-    assert render_pdf(r).startswith(b"%PDF-")
+    pdf = render_pdf(r)
+    assert pdf.startswith(b"%PDF-")
+    if shutil.which("pdftotext"):  # the chart says what the app says for an unreached step
+        text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+        chart = text[text.index("Coverage by step") : text.index("Step 1:")]
+        assert "not reached" in chart and "not covered" not in chart and "None" not in chart
 
 
 def _as_model_grade(report: Report, score: float) -> Report:
@@ -293,6 +298,12 @@ def test_score_chips_and_report_text_meet_wcag_aa() -> None:
     for text in text_colours - {"#fff", "#ffffff"}:
         for background in ("#ffffff", "#f0f2f5", "#fafbfc", "#fff4d6", "#fdecea", "#eef6ff"):
             assert contrast(text, background) >= 4.5, (text, background)
+    # The PDF's text colours, on white and on its code and banner fills.
+    from interviewer.report_pdf import TEXT_COLOURS
+
+    for rgb in TEXT_COLOURS:
+        for background in ("#ffffff", "#f3f4f6", "#fff4d6"):
+            assert contrast("#{:02x}{:02x}{:02x}".format(*rgb), background) >= 4.5, (rgb, background)
 
 
 def test_an_offline_report_from_before_the_coverage_check_still_reads_as_it_was(report: Report) -> None:
