@@ -269,6 +269,8 @@ def test_pdf_transcript_renders_markdown_and_mermaid_as_code(diagram_report: Rep
     appendix = text[text.index("Appendix: transcript") :]
     assert "Step 6 of 7 — System architecture" in appendix and "**" not in appendix
     assert "graph LR" in appendix and "U[User] --> A[API] --> M[LLM]" in appendix
+    # A code block, not prose: the source's indentation is kept (prose would drop it).
+    assert "graph LR\n  U[User] --> A[API] --> M[LLM]" in appendix
     assert "<b>here</b>" in appendix  # shown as typed, not as markup
 
 
