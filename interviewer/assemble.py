@@ -29,6 +29,7 @@ from .scoring import (
     overall_score,
     practice_items,
     transcript_lines,
+    transcript_notices,
     verdict_for,
     verdict_rule,
 )
@@ -213,6 +214,7 @@ def assemble_report(
         grading_usage=usage,
         interview_usage=session.usage.model_copy(),
         transcript=transcript_lines(session),
+        notices=transcript_notices(session),
     )
 
 

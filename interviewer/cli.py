@@ -217,6 +217,7 @@ def _run(interviewer, args: argparse.Namespace, out: TextIO, err: TextIO, stdin:
     from .agent import Reply
     from .errors import ConflictError, LLMError
     from .offline import OFFLINE_LABEL
+    from .report import notice_plain
 
     session = interviewer.session
     resume_hint = f"python -m interviewer resume {session.id}"
@@ -261,18 +262,26 @@ def _run(interviewer, args: argparse.Namespace, out: TextIO, err: TextIO, stdin:
         out.write(text.flush() + "\n")
         return True
 
+    def show_notices() -> None:
+        # Model switches since the last turn (made here by resume, or in the app), as the transcript has them.
+        for n in session.notices:
+            if n.before == len(session.turns):
+                out.write(f"({notice_plain(n.text)})\n")
+
     if session.offline:
         out.write(f"[{OFFLINE_LABEL}]\n")
     else:
         out.write(f"[Interviewer model: {interviewer.settings.where()}]\n")
     out.write("Commands: /hint, /next (move to the next step), /quit (pause; resume later), /end.\n")
     if not session.turns:
+        show_notices()
         if not speak(interviewer.open(), typed_now=False):
             return EXIT_USAGE
     elif session.awaiting_reply():
         last = session.turns[-1]
         out.write(f"\n(Resuming {session.id} at step {session.current_step}; the interviewer owes a reply to:)\n")
         out.write(f"You: {plain(last.text)}\n")
+        show_notices()
         if not speak(interviewer.retry(), typed_now=False):
             return EXIT_USAGE
     else:
@@ -280,6 +289,7 @@ def _run(interviewer, args: argparse.Namespace, out: TextIO, err: TextIO, stdin:
         last = next((t for t in reversed(session.turns) if t.role == "interviewer"), None)
         if last:
             out.write(f"Interviewer: {plain(last.text)}\n")
+        show_notices()
 
     interactive = stdin.isatty()
     for message in read_answers(stdin, interactive, out if interactive else None):

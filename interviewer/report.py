@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .llm import Usage
 from .markdown_safe import plain, safe_markdown
-from .results import CriterionResult, InjectionFlag, RedFlagHit, Report, StepResult
+from .results import CriterionResult, InjectionFlag, RedFlagHit, Report, StepResult, TranscriptLine, TranscriptNotice
 
 # Score colours, 1 (red) to 5 (green), shared by the HTML chart and the PDF.
 # Dark enough that white text on them (the score chips) meets WCAG AA (4.5:1).
@@ -189,6 +189,21 @@ def step_sections(s: StepResult, offline: bool) -> list[tuple[str, list[str]]]:
     return [("Strengths", s.strengths), ("Gaps", s.gaps), ("What a strong answer would have covered", s.strong_answer)]
 
 
+def transcript_entries(report: Report) -> list[TranscriptLine | TranscriptNotice]:
+    """The transcript's lines with its notices (model switches) at their place, as the app shows them."""
+    out: list[TranscriptLine | TranscriptNotice] = []
+    for i, line in enumerate(report.transcript):
+        out += [n for n in report.notices if n.before == i]
+        out.append(line)
+    out += [n for n in report.notices if n.before >= len(report.transcript)]
+    return out
+
+
+def notice_plain(text: str) -> str:
+    """A notice's text as plain text (PDF, terminal): its Markdown code marks dropped."""
+    return text.replace("`", "")
+
+
 # --- Markdown -----------------------------------------------------------------
 
 
@@ -286,7 +301,10 @@ def render_markdown(report: Report) -> str:
     if report.transcript:
         out += ["## Appendix: transcript", "", "_Hints are marked (hint)._", ""]
         step = 0
-        for line in report.transcript:
+        for line in transcript_entries(report):
+            if isinstance(line, TranscriptNotice):
+                out += [f"_{md_text(line.text)}_", ""]
+                continue
             if line.step != step:
                 step = line.step
                 out += [f"### Step {step}", ""]

@@ -27,7 +27,7 @@ from markupsafe import Markup
 from . import report as wording
 from .markdown_html import has_mermaid, to_html
 from .report import colour, coverage_colour, fmt_coverage, fmt_score, header_lines
-from .results import Report, StepResult
+from .results import Report, StepResult, TranscriptNotice
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # The same vendored copy the app's diagram component uses (see its README.md).
@@ -107,14 +107,18 @@ def score_chart_svg(steps: list[StepResult], width: int = 640) -> str:
 def render_html(report: Report) -> str:
     template = _env().get_template("report.html.j2")
     # safe: Markdown rendered with raw HTML escaped (markdown_html)
-    turns = [Markup(to_html(t.text, draw_mermaid=True)) for t in report.transcript]
+    # (is a notice, line or notice, its Markdown as HTML), in transcript order
+    entries = [
+        (isinstance(e, TranscriptNotice), e, Markup(to_html(e.text, draw_mermaid=True)))
+        for e in wording.transcript_entries(report)
+    ]
     scripts = [_mermaid_js(), MERMAID_START] if any(has_mermaid(t.text) for t in report.transcript) else []
     return template.render(
         r=report,
         header=header_lines(report),
         headline=wording.headline(report),
         chart=Markup(score_chart_svg(report.steps)),  # safe: built from escaped parts above
-        turns=turns,
+        entries=entries,
         scripts=[Markup(code) for code in scripts],  # our own bundled code, allowed by hash
         script_sources=Markup(" ".join(script_hash(code) for code in scripts)),  # base64 hashes in quotes
         offline_label=report.grader_label,

@@ -18,13 +18,17 @@ from fpdf.enums import XPos, YPos
 from . import report as wording
 from .markdown_html import to_html
 from .report import colour, coverage_colour, fmt_coverage, fmt_score, header_lines, step_line
-from .results import Report, StepResult
+from .results import Report, StepResult, TranscriptNotice
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FONT = "DejaVu"
 MONO = "DejaVuMono"
+# Text colours; each meets WCAG AA (4.5:1) on white and on the code and banner fills.
 INK = (44, 62, 80)
-MUTED = (107, 119, 133)
+MUTED = (95, 107, 120)  # #5f6b78, as the HTML report
+QUOTE = (52, 73, 94)
+ACCENT = (31, 97, 141)
+TEXT_COLOURS = (INK, MUTED, QUOTE, ACCENT)
 
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
@@ -113,7 +117,7 @@ class _PDF(FPDF):
         self.set_x(x + 4)
         top = self.get_y()
         self.set_font(FONT, "", 9.5)
-        self.set_text_color(52, 73, 94)
+        self.set_text_color(*QUOTE)
         self.multi_cell(self.epw - 4, 4.8, _clean(f"“{text}”"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         if self.get_y() > top:  # same page: draw the quote bar
             self.set_draw_color(200, 208, 217)
@@ -148,7 +152,7 @@ class _PDF(FPDF):
             value = s.coverage * 5 if s.coverage is not None else s.score
             if value is None:
                 self.set_text_color(*MUTED)
-                self.text(x0 + 2, y + bar_h - 1.4, s.status)
+                self.text(x0 + 2, y + bar_h - 1.4, "not reached" if s.status == "not covered" else s.status)
                 continue
             w = plot_w * value / 5
             fill = coverage_colour(s.coverage) if s.coverage is not None else colour(s.score)
@@ -167,14 +171,14 @@ def _md_styles(size: float) -> dict[str, FontFace | TextStyle]:
     (the bundled DejaVu has no oblique face), code in DejaVu Sans Mono."""
     heading = TextStyle(font_family=FONT, font_style="B", font_size_pt=size + 1, color=INK, t_margin=2, b_margin=1)
     return {
-        "em": FontFace(emphasis=None, color=(31, 97, 141)),
-        "i": FontFace(emphasis=None, color=(31, 97, 141)),
+        "em": FontFace(emphasis=None, color=ACCENT),
+        "i": FontFace(emphasis=None, color=ACCENT),
         "code": FontFace(family=MONO, fill_color=(243, 244, 246)),
         "pre": TextStyle(
             font_family=MONO, font_size_pt=size - 1, color=INK, t_margin=1, b_margin=1, fill_color=(243, 244, 246)
         ),
-        "a": FontFace(color=(31, 97, 141), emphasis="UNDERLINE"),
-        "blockquote": TextStyle(color=(52, 73, 94), l_margin=4, t_margin=1, b_margin=1),
+        "a": FontFace(color=ACCENT, emphasis="UNDERLINE"),
+        "blockquote": TextStyle(color=QUOTE, l_margin=4, t_margin=1, b_margin=1),
         "p": TextStyle(font_family=FONT, font_size_pt=size, color=INK, t_margin=0, b_margin=1.5),
         "li": TextStyle(l_margin=5, t_margin=0.5),
         "ul": TextStyle(t_margin=0.5),
@@ -266,13 +270,17 @@ def render_pdf(report: Report) -> bytes:
         pdf.add_page()
         pdf.heading("Appendix: transcript (hints are marked)")
         step = 0
-        for t in report.transcript:
+        for t in wording.transcript_entries(report):
+            if isinstance(t, TranscriptNotice):
+                pdf.para(wording.notice_plain(t.text), size=9, colour=MUTED)
+                pdf.ln(1)
+                continue
             if t.step != step:
                 step = t.step
                 pdf.para(f"Step {step}", size=11, bold=True, h=7)
             who = "Interviewer" if t.role == "interviewer" else "Candidate"
             mark = " [hint]" if t.hint else ""
-            pdf.para(f"{who}{mark}:", size=9.5, bold=True, colour=(31, 97, 141) if t.role == "candidate" else INK)
+            pdf.para(f"{who}{mark}:", size=9.5, bold=True, colour=ACCENT if t.role == "candidate" else INK)
             pdf.markdown(t.text)
             pdf.ln(1)
     return bytes(pdf.output())

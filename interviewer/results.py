@@ -21,7 +21,8 @@ from .session import utcnow
 
 # 2: offline reports are a coverage check (no score, no verdict); criteria may be
 # "not applicable"; red flags carry kind and quote; injections are judged, not removed.
-SCHEMA_VERSION = 2
+# 3: the transcript's notices (model switches) at their place between turns.
+SCHEMA_VERSION = 3
 REPORT_KIND = "interviewer-report"
 OFFLINE_GRADER_LABEL = "Offline coverage check — rule-based, no model was called"
 
@@ -128,6 +129,14 @@ class TranscriptLine(_Model):
     kind: str = "answer"
 
 
+class TranscriptNotice(_Model):
+    """A line the program wrote into the transcript (a model switch), not a turn."""
+
+    text: str
+    # Shown before transcript line number ``before`` (== the number of lines at the time).
+    before: int = Field(ge=0)
+
+
 class Report(_Model):
     schema_version: int = SCHEMA_VERSION
     kind: Literal["interviewer-report"] = REPORT_KIND
@@ -158,6 +167,7 @@ class Report(_Model):
     grading_usage: Usage = Field(default_factory=Usage)
     interview_usage: Usage = Field(default_factory=Usage)
     transcript: list[TranscriptLine] = Field(default_factory=list)
+    notices: list[TranscriptNotice] = Field(default_factory=list)
 
     def step(self, number: int) -> StepResult:
         for s in self.steps:

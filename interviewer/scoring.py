@@ -15,7 +15,7 @@ from functools import lru_cache
 from .evidence import haystack, normalise
 from .framework import STEP_COUNT, Criterion, Framework, Problem, Rubric
 from .injection import Injection, find_injections
-from .results import CriterionResult, InjectionFlag, RedFlagHit, StepResult, TranscriptLine, Verdict
+from .results import CriterionResult, InjectionFlag, RedFlagHit, StepResult, TranscriptLine, TranscriptNotice, Verdict
 from .session import Session, Turn
 
 NO_EVIDENCE_CAP = 2
@@ -240,6 +240,11 @@ def transcript_lines(session: Session) -> list[TranscriptLine]:
         TranscriptLine(role=t.role, step=t.step, text=t.text, hint=t.hint or t.kind == "hint", kind=t.kind)
         for t in session.turns
     ]
+
+
+def transcript_notices(session: Session) -> list[TranscriptNotice]:
+    """The session's notices (model switches), placed by turn index as in the app."""
+    return [TranscriptNotice(text=n.text, before=min(n.before, len(session.turns))) for n in session.notices]
 
 
 def all_steps() -> range:

@@ -141,6 +141,10 @@ def test_offline_interview_answer_hint_next_and_end(data_dir: Path) -> None:
     assert all(f == "not reached" or f.endswith("%") for f in figures)
     headings = [e.label for e in at.main.expander]
     assert not any(h.startswith(("Scores by step", "Coverage by step")) for h in headings)
+    # The summary opens; the long per-step detail and the transcript are folded (a short page).
+    opened = {e.label: e.proto.expanded for e in at.main.expander}
+    assert opened["Summary"] and sum(h.startswith("Step ") for h in opened) == 7
+    assert not any(v for h, v in opened.items() if h.startswith("Step ") or h == "Transcript")
     # The hint is recorded in the report.
     assert [line["kind"] for line in stored.data["transcript"] if line["hint"]] == ["hint", "hint"]  # type: ignore[index, union-attr, attr-defined]
     assert stored.data["steps"][0]["hints"] == 1  # type: ignore[index]

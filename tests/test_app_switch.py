@@ -10,7 +10,9 @@ from apptest import chats, new_app, ok, only_session
 from fakeserver import FakeOpenAI
 from streamlit.testing.v1 import AppTest
 
+from interviewer.markdown_safe import safe_markdown
 from interviewer.session import Session, utcnow
+from interviewer.store import Store
 from interviewer.switching import apply_switch
 
 
@@ -61,7 +63,8 @@ def test_switch_server_then_offline_mid_interview(
     # A server the operator did not configure never gets the operator's key.
     auth = {k.lower(): v for k, v in second.chat_requests[0].headers.items()}.get("authorization", "")
     assert "server-secret" not in auth
-    assert f"Model switched to `openai/fake` (server: {second.base_url})" in captions(at)
+    # The model and server are what a user typed: shown as inert Markdown.
+    assert safe_markdown(f"Model switched to `openai/fake` (server: {second.base_url})") in captions(at)
     ok(at.chat_input(key="chat").set_value("Office workers writing email.").run())
     assert chats(at)[-1] == ("assistant", "Second again. What latency?")
 
@@ -86,6 +89,12 @@ def test_switch_server_then_offline_mid_interview(
     third = ok(new_app(session=saved.id).run())
     assert third.text_input(key="sw_model").value == ""
     assert "Continuing offline" in captions(third) and "Model switched" in captions(third)
+
+    # The report page's transcript carries both notices too.
+    saved.ended_at = utcnow()
+    Store(data_dir).save(saved)
+    report = ok(new_app(session=saved.id).run())
+    assert "Continuing offline" in captions(report) and "Model switched to `openai/fake`" in captions(report)
 
 
 def test_reload_shows_the_model_typed_at_the_start(data_dir: Path, fake_llm: FakeOpenAI) -> None:

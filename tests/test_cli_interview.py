@@ -93,6 +93,9 @@ def test_unreachable_model_names_server_keeps_turn_and_resumes(data_dir: Path, f
     assert [(n.text, n.before) for n in s.notices] == [
         (f"Model switched to `openai/scripted` (server: {fake_llm.base_url})", 0)
     ]
+    # ... and said in the terminal, in plain text, before the opening it produced.
+    said = f"(Model switched to openai/scripted (server: {fake_llm.base_url}))\n"
+    assert said in resumed.stdout and resumed.stdout.index(said) < resumed.stdout.index("Welcome back")
 
 
 def test_model_error_mid_interview_keeps_the_answer(data_dir: Path, fake_llm) -> None:
@@ -178,6 +181,7 @@ def test_resume_owed_reply_against_a_dead_server_claims_nothing(data_dir: Path, 
     again = run_cli(["resume", summary.id, "--api-base", dead], data_dir, "", INTERVIEWER_RETRIES="0")
     assert again.returncode == 2
     assert "owes a reply to" in again.stdout and "You: My precious answer" in again.stdout
+    assert f"You: My precious answer\n(Model switched to openai/scripted (server: {dead}))\n" in again.stdout
     assert "Interviewer:" not in again.stdout  # no empty label for a reply that never came
     assert "Your answer is saved" not in again.stderr and "Nothing is lost" in again.stderr
 

@@ -151,7 +151,12 @@ def test_not_graded_and_not_covered_steps_render(fw: Framework) -> None:
     r = r.model_copy(update={"steps": steps})
     for text in (render_markdown(r), render_html(r)):
         assert "not covered" in text and "The model timed out." in text
-    assert render_pdf(r).startswith(b"%PDF-")
+    pdf = render_pdf(r)
+    assert pdf.startswith(b"%PDF-")
+    if shutil.which("pdftotext"):  # the chart says what the app says for an unreached step
+        text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+        chart = text[text.index("Coverage by step") : text.index("Step 1:")]
+        assert "not reached" in chart and "not covered" not in chart and "None" not in chart
 
 
 def _as_model_grade(report: Report, score: float) -> Report:
@@ -264,6 +269,8 @@ def test_pdf_transcript_renders_markdown_and_mermaid_as_code(diagram_report: Rep
     appendix = text[text.index("Appendix: transcript") :]
     assert "Step 6 of 7 — System architecture" in appendix and "**" not in appendix
     assert "graph LR" in appendix and "U[User] --> A[API] --> M[LLM]" in appendix
+    # A code block, not prose: the source's indentation is kept (prose would drop it).
+    assert "graph LR\n  U[User] --> A[API] --> M[LLM]" in appendix
     assert "<b>here</b>" in appendix  # shown as typed, not as markup
 
 
@@ -293,6 +300,12 @@ def test_score_chips_and_report_text_meet_wcag_aa() -> None:
     for text in text_colours - {"#fff", "#ffffff"}:
         for background in ("#ffffff", "#f0f2f5", "#fafbfc", "#fff4d6", "#fdecea", "#eef6ff"):
             assert contrast(text, background) >= 4.5, (text, background)
+    # The PDF's text colours, on white and on its code and banner fills.
+    from interviewer.report_pdf import TEXT_COLOURS
+
+    for rgb in TEXT_COLOURS:
+        for background in ("#ffffff", "#f3f4f6", "#fff4d6"):
+            assert contrast("#{:02x}{:02x}{:02x}".format(*rgb), background) >= 4.5, (rgb, background)
 
 
 def test_an_offline_report_from_before_the_coverage_check_still_reads_as_it_was(report: Report) -> None:
@@ -312,3 +325,63 @@ def test_an_offline_report_from_before_the_coverage_check_still_reads_as_it_was(
     html = render_html(old)
     assert "Rubric coverage" not in html and "lean hire" in html
     assert render_pdf(old).startswith(b"%PDF-")
+
+
+# --- model switches in the transcript ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def switched_report(fw: Framework) -> Report:
+    from interviewer.session import Notice
+
+    s = fixture_session(fw, "weak")
+    s.notices = [
+        Notice(text="Model switched to `openai/x` (server: http://127.0.0.1:9/v1)", before=2),
+        Notice(text="Model switched to `![b](http://evil.example/b.png)`", before=3),
+        Notice(text="Continuing offline", before=len(s.turns)),
+    ]
+    return grade_session(fw, s, None)
+
+
+def test_switch_notices_are_in_every_export_at_their_place(switched_report: Report, tmp_path: Path) -> None:
+    r = switched_report
+    # The start of the turns before and after the first notice, and of the last turn.
+    second, third, last = (r.transcript[i].text[:25] for i in (1, 2, -1))
+    assert [(n.text[:20], n.before) for n in r.notices] == [
+        ("Model switched to `o", 2),
+        ("Model switched to `!", 3),
+        ("Continuing offline", len(r.transcript)),
+    ]
+    # JSON: carried and read back.
+    assert load_report(render_json(r)).notices == r.notices
+    # Markdown: between the second and third turns, and after the last one.
+    md = render_markdown(r)
+    first_at = md.index("_Model switched to `openai/x` \\(server: http\\://127.0.0.1:9/v1\\)_")
+    assert md.index(second) < first_at < md.index(third)
+    assert md.rstrip().endswith("_Continuing offline_")
+    assert "`![b](http://evil.example/b.png)`" in md  # inert: inside code
+    # HTML: the same order, the model name as code, nothing fetched.
+    html = render_html(r)
+    notes = [m.start() for m in re.finditer(r'<div class="notice" role="note">', html)]
+    turns = [m.start() for m in re.finditer(r'<div class="turn ', html)]
+    assert len(notes) == 3 and len(turns) == len(r.transcript)
+    assert turns[1] < notes[0] < turns[2] < notes[1] < turns[3] and notes[2] > turns[-1]
+    assert '<div class="notice" role="note"><p>Model switched to <code>openai/x</code>' in html
+    assert "<img" not in html
+    # PDF: the notices as plain text (no backticks) in the appendix, in order.
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is missing")
+    path = tmp_path / "r.pdf"
+    path.write_bytes(render_pdf(r))
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    appendix = " ".join(text[text.index("Appendix: transcript") :].split())
+    first_at = appendix.index("Model switched to openai/x (server: http://127.0.0.1:9/v1)")
+    assert appendix.index(second) < first_at < appendix.index(third)
+    assert appendix.rindex(last) < appendix.rindex("Continuing offline")
+
+
+def test_a_report_from_before_notices_still_loads(report: Report) -> None:
+    data = json.loads(render_json(report))
+    data["schema_version"] = 2
+    del data["notices"]
+    assert load_report(data).notices == []

@@ -132,9 +132,8 @@ def controls(session: Session, busy: bool) -> None:
 
 def notices(session: Session, before: int) -> None:
     """The program's lines in the transcript (model switches) that come before turn ``before``."""
-    for notice in session.notices:
-        if notice.before == before:
-            st.caption(f":material/swap_horiz: {notice.text}")
+    for text in views.notices_before(session, before):
+        st.caption(f":material/swap_horiz: {text}")
 
 
 def header(session: Session) -> None:

@@ -34,8 +34,12 @@ def report_page(session_id: str, side: DeltaGenerator) -> None:
     graded_report(session)
     with st.expander("Transcript"):
         for i, turn in enumerate(session.turns):
+            for text in views.notices_before(session, i):
+                st.caption(text)
             with st.chat_message("assistant" if turn.role == "interviewer" else "user"):
                 render_text(views.turn_markdown(turn), key=f"r-{session.id}-{i}")
+        for text in views.notices_before(session, len(session.turns)):
+            st.caption(text)
 
 
 def graded_report(session: Session) -> None:

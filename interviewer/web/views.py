@@ -200,6 +200,12 @@ def turn_markdown(turn: Turn) -> str:
     return safe_markdown(turn.text)
 
 
+def notices_before(session: Session, before: int) -> list[str]:
+    """The program's lines (model switches) shown before turn ``before``, as safe
+    Markdown: the model and server in them are what a user typed."""
+    return [safe_markdown(n.text) for n in session.notices if n.before == before]
+
+
 def session_status(s: SessionSummary) -> str:
     """The same words as the CLI's ``sessions`` listing."""
     if s.ended_at is None:
