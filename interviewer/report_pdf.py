@@ -18,6 +18,7 @@ from .markdown_html import to_html
 from .report import colour, coverage_colour, fmt_coverage, fmt_score, header_lines, step_line
 from .resources import package_path
 from .results import Report, StepResult, TranscriptNotice
+from .session import SPEAKERS
 
 FONTS = package_path("fonts")
 FONT = "DejaVu"
@@ -277,7 +278,7 @@ def render_pdf(report: Report) -> bytes:
             if t.step != step:
                 step = t.step
                 pdf.para(f"Step {step}", size=11, bold=True, h=7)
-            who = "Interviewer" if t.role == "interviewer" else "Candidate"
+            who = SPEAKERS[t.role]
             mark = " [hint]" if t.hint else ""
             pdf.para(f"{who}{mark}:", size=9.5, bold=True, colour=ACCENT if t.role == "candidate" else INK)
             pdf.markdown(t.text)
