@@ -10,6 +10,7 @@ this one's dependencies through a ``.pth`` file.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -81,7 +82,7 @@ def _can_build_wheels() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     problem = _can_build_wheels()
     if problem:
         message = f"cannot build the wheel offline: {problem}; pip install -r requirements-test.txt"
@@ -103,12 +104,14 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
-def test_the_wheel_holds_every_file_the_package_ships(wheel: Path) -> None:
-    names = set(zipfile.ZipFile(wheel).namelist())
+def test_the_wheel_holds_every_file_the_package_ships(built_wheel: Path) -> None:
+    names = set(zipfile.ZipFile(built_wheel).namelist())
     shipped = _shipped_files()
     assert {"interviewer/prompts/steps.yaml", "interviewer/fonts/DejaVuSans.ttf"} <= shipped
     assert shipped - names == set()
-    entry_points = zipfile.ZipFile(wheel).read(f"{wheel.name.split('-py3')[0]}.dist-info/entry_points.txt").decode()
+    entry_points = (
+        zipfile.ZipFile(built_wheel).read(f"{built_wheel.name.split('-py3')[0]}.dist-info/entry_points.txt").decode()
+    )
     assert re.search(r"^interviewer = interviewer\.cli:main$", entry_points, re.M), entry_points
 
 
@@ -142,7 +145,7 @@ print(json.dumps({
 """
 
 
-def test_the_installed_wheel_runs_and_loads_its_content(wheel: Path, tmp_path: Path) -> None:
+def test_the_installed_wheel_runs_and_loads_its_content(built_wheel: Path, tmp_path: Path) -> None:
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=60)
     python = venv / "bin" / "python"
@@ -151,27 +154,24 @@ def test_the_installed_wheel_runs_and_loads_its_content(wheel: Path, tmp_path: P
     # new venv's own, and added as plain paths, so the editable install's .pth hook does not run.
     borrowed = [p for p in sys.path if Path(p).name in {"site-packages", "dist-packages"}]
     (purelib / "borrowed.pth").write_text("\n".join(borrowed) + "\n")
-    install = [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(wheel)]  # fmt: skip
+    install = [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(built_wheel)]  # fmt: skip
     result = subprocess.run(install, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
 
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["INTERVIEWER_DATA_DIR"] = str(tmp_path / "data")
-    run = dict(cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)  # cwd: not this checkout
 
-    helped = subprocess.run([str(venv / "bin" / "interviewer"), "--help"], **run)  # type: ignore[call-overload]
-    assert helped.returncode == 0, helped.stderr
-    assert helped.stdout.startswith("usage: interviewer ") and "grade" in helped.stdout
+    def run(*cmd: str) -> str:
+        # From tmp_path, so nothing in this checkout is importable by accident.
+        done = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
 
-    listed = subprocess.run([str(venv / "bin" / "interviewer"), "problems", "--json"], **run)  # type: ignore[call-overload]
-    assert listed.returncode == 0, listed.stderr
-    assert "email-composer" in listed.stdout
+    helped = run(str(venv / "bin" / "interviewer"), "--help")
+    assert helped.startswith("usage: interviewer ") and "grade" in helped
+    assert "email-composer" in run(str(venv / "bin" / "interviewer"), "problems", "--json")
 
-    loaded = subprocess.run([str(python), "-c", LOAD_EVERYTHING], **run)  # type: ignore[call-overload]
-    assert loaded.returncode == 0, loaded.stderr
-    import json
-
-    facts = json.loads(loaded.stdout)
+    facts = json.loads(run(str(python), "-c", LOAD_EVERYTHING))
     installed = str(purelib / "interviewer")
     assert facts["package"].startswith(installed), facts["package"]
     assert facts["root"] == installed and facts["calibration_dir"].startswith(installed)
