@@ -20,15 +20,23 @@ from .errors import InputError
 from .framework import Framework
 from .planner import DETAIL_LABELS, Action, TurnPlan, plan_turn
 from .prompting import NotesChannel, chat_messages, render, split_context
-from .session import MAX_MESSAGE_CHARS, Assessment, Session, Turn, format_duration, step_banner, utcnow
+from .session import (
+    HINT_TEXT,
+    MAX_MESSAGE_CHARS,
+    NEXT_TEXT,
+    Assessment,
+    Session,
+    Turn,
+    format_duration,
+    step_banner,
+    utcnow,
+)
 from .settings import ModelSettings
 from .store import Store
 from .tokens import count_tokens
 
 # Old sessions' marker for "step covered"; still stripped if a model writes it.
 NEXT_MARKER = "[[NEXT]]"
-HINT_TEXT = "(asked for a hint)"
-NEXT_TEXT = "(asked to move on to the next step)"
 ASSESS_OPEN = "<assessment>"
 ASSESS_CLOSE = "</assessment>"
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import ContentError
 from .framework import Level, Slug, load_model
+from .resources import package_path
 
 Label = Literal["strong", "mid", "weak"]
 Tag = Literal[
@@ -38,7 +39,7 @@ LABEL_RANK: dict[str, int] = {"weak": 1, "mid": 2, "strong": 3}
 
 
 def calibration_dir() -> Path:
-    return Path(__file__).resolve().parent / "calibration"
+    return package_path("calibration")
 
 
 class Entry(BaseModel):

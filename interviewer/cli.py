@@ -10,6 +10,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TextIO
 
 from .cli_common import EXIT_OK, EXIT_USAGE, content, data_dir, load_session, model_settings, open_store, print_json
@@ -434,9 +435,15 @@ def _minutes(value: str) -> int:
     return n
 
 
+def _prog() -> str:
+    """The command as the user typed it: the console script, or ``python -m``
+    (which leaves ``__main__.py`` in argv[0])."""
+    return "interviewer" if Path(sys.argv[0]).name == "interviewer" else "python -m interviewer"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="python -m interviewer",
+        prog=_prog(),
         description="Mock GenAI system design interviews: practise the seven-step framework, get graded.",
     )
     parser.add_argument(
@@ -483,12 +490,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--api-base")
     p.add_argument("--offline", action="store_true")
 
-    try:
-        from . import cli_grade
-    except ImportError:  # pragma: no cover - grading commands not installed
-        pass
-    else:
-        cli_grade.add_parsers(sub, model_help)
+    from . import cli_grade
+
+    cli_grade.add_parsers(sub, model_help)
     return parser
 
 

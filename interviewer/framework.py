@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ContentError, NotFoundError
+from .resources import package_path
 from .settings import content_dir
 
 STEP_COUNT = 7
@@ -338,7 +339,7 @@ class Framework(BaseModel):
 
 def default_root() -> Path:
     """The folder holding ``prompts/`` and ``rubrics/`` (the package folder; content ships as package data)."""
-    return content_dir() or Path(__file__).resolve().parent
+    return content_dir() or package_path()
 
 
 def _require_unique(values: Iterable[str], what: str, field: str) -> None:

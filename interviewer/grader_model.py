@@ -30,7 +30,7 @@ from .llm import Usage
 from .prompting import render
 from .results import CriterionResult, InjectionFlag, RedFlagHit, StepResult
 from .scoring import NO_EVIDENCE_CAP, StepMaterial, applicable, apply_caps, is_answer, strong_points, weighted
-from .session import Session
+from .session import SPEAKERS, Session
 from .settings import ModelSettings
 from .structured import ask_json
 
@@ -171,7 +171,7 @@ def step_transcript(material: StepMaterial, token: str) -> str:
     answers = iter(zip(material.answers, material.suspects, strict=True))
     number = 1
     for t in material.turns:
-        who = "Interviewer" if t.role == "interviewer" else "Candidate"
+        who = SPEAKERS[t.role]
         hint = " (hint)" if t.hint or t.kind == "hint" else ""
         text = t.text
         if is_answer(t):

@@ -25,13 +25,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 # What a flagged span does: talks to the grader ("instruction"), pretends to be
 # a system or program message ("role"), is a ready-made grade ("evaluation"), or
 # fakes a boundary of the grader's prompt ("delimiter").
 InjectionKind = Literal["instruction", "role", "evaluation", "delimiter"]
-INJECTION_KINDS: tuple[InjectionKind, ...] = ("instruction", "role", "evaluation", "delimiter")
+INJECTION_KINDS: tuple[InjectionKind, ...] = get_args(InjectionKind)
 
 # --- normalisation for detection ---------------------------------------------------------
 

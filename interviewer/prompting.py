@@ -19,7 +19,7 @@ import jinja2
 
 from .errors import ContentError
 from .framework import default_root
-from .session import Turn
+from .session import SPEAKERS, Turn
 from .tokens import count_tokens, truncate_to_tokens
 
 RECENT_BUDGET = 1800
@@ -51,7 +51,7 @@ def render(name: str, root: Path | None = None, **values: Any) -> str:
 
 
 def _summary_line(turn: Turn) -> str:
-    who = "Candidate" if turn.role == "candidate" else "Interviewer"
+    who = SPEAKERS[turn.role]
     text = " ".join(turn.text.split())
     short = truncate_to_tokens(text, SUMMARY_LINE_TOKENS)
     if short != text:

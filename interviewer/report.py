@@ -14,6 +14,7 @@ from __future__ import annotations
 from .llm import Usage
 from .markdown_safe import plain, safe_markdown
 from .results import CriterionResult, InjectionFlag, RedFlagHit, Report, StepResult, TranscriptLine, TranscriptNotice
+from .session import SPEAKERS
 
 # Score colours, 1 (red) to 5 (green), shared by the HTML chart and the PDF.
 # Dark enough that white text on them (the score chips) meets WCAG AA (4.5:1).
@@ -308,7 +309,7 @@ def render_markdown(report: Report) -> str:
             if line.step != step:
                 step = line.step
                 out += [f"### Step {step}", ""]
-            who = "Interviewer" if line.role == "interviewer" else "Candidate"
+            who = SPEAKERS[line.role]
             mark = " (hint)" if line.hint else ""
             out += [f"**{who}{mark}:**", "", _md_quote(line.text), ""]
     return "\n".join(out).rstrip() + "\n"

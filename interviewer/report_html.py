@@ -19,7 +19,6 @@ import hashlib
 import re
 from functools import lru_cache
 from html import escape
-from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
@@ -27,11 +26,12 @@ from markupsafe import Markup
 from . import report as wording
 from .markdown_html import has_mermaid, to_html
 from .report import colour, coverage_colour, fmt_coverage, fmt_score, header_lines
+from .resources import package_path
 from .results import Report, StepResult, TranscriptNotice
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = package_path("templates")
 # The same vendored copy the app's diagram component uses (see its README.md).
-MERMAID_JS = Path(__file__).resolve().parent / "web" / "static" / "mermaid" / "mermaid.min.js"
+MERMAID_JS = package_path("web", "static", "mermaid", "mermaid.min.js")
 MERMAID_START = (
     '(function () { "use strict";\n'
     '  mermaid.initialize({ startOnLoad: false, securityLevel: "strict", theme: "default" });\n'

@@ -10,17 +10,17 @@ mermaid diagram as its source in a code block) through
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fpdf import FPDF, FontFace, TextStyle
 from fpdf.enums import XPos, YPos
 
 from . import report as wording
 from .markdown_html import to_html
 from .report import colour, coverage_colour, fmt_coverage, fmt_score, header_lines, step_line
+from .resources import package_path
 from .results import Report, StepResult, TranscriptNotice
+from .session import SPEAKERS
 
-FONTS = Path(__file__).resolve().parent / "fonts"
+FONTS = package_path("fonts")
 FONT = "DejaVu"
 MONO = "DejaVuMono"
 # Text colours; each meets WCAG AA (4.5:1) on white and on the code and banner fills.
@@ -278,7 +278,7 @@ def render_pdf(report: Report) -> bytes:
             if t.step != step:
                 step = t.step
                 pdf.para(f"Step {step}", size=11, bold=True, h=7)
-            who = "Interviewer" if t.role == "interviewer" else "Candidate"
+            who = SPEAKERS[t.role]
             mark = " [hint]" if t.hint else ""
             pdf.para(f"{who}{mark}:", size=9.5, bold=True, colour=ACCENT if t.role == "candidate" else INK)
             pdf.markdown(t.text)

@@ -17,7 +17,7 @@ from .errors import ReportError
 from .framework import STEP_COUNT
 from .injection import InjectionKind
 from .llm import Usage
-from .session import utcnow
+from .session import Role, utcnow
 
 # 2: offline reports are a coverage check (no score, no verdict); criteria may be
 # "not applicable"; red flags carry kind and quote; injections are judged, not removed.
@@ -122,7 +122,7 @@ class StepResult(_Model):
 
 
 class TranscriptLine(_Model):
-    role: Literal["interviewer", "candidate"]
+    role: Role
     step: int
     text: str
     hint: bool = False

@@ -16,7 +16,7 @@ from .evidence import haystack, normalise
 from .framework import STEP_COUNT, Criterion, Framework, Problem, Rubric
 from .injection import Injection, find_injections
 from .results import CriterionResult, InjectionFlag, RedFlagHit, StepResult, TranscriptLine, TranscriptNotice, Verdict
-from .session import Session, Turn
+from .session import HINT_TEXT, NEXT_TEXT, Session, Turn
 
 NO_EVIDENCE_CAP = 2
 # A step never reached counts as this in the overall score.
@@ -25,7 +25,7 @@ NOT_COVERED_SCORE = 1.0
 VERDICT_FLOORS: dict[Verdict, float] = {"strong hire": 4.2, "hire": 3.5, "lean hire": 3.0, "lean no hire": 2.3}
 LEVEL_SHIFT = {"mid": -0.3, "senior": 0.0, "staff": 0.3}
 # Candidate turns that carry no answer (commands typed during the interview).
-COMMAND_TEXTS = {"(asked for a hint)", "(asked to move on to the next step)", "/hint", "/next", "/end", "/quit"}
+COMMAND_TEXTS = {HINT_TEXT, NEXT_TEXT, "/hint", "/next", "/end", "/quit"}
 # A problem's strong-answer point that only says "be specific" (a custom problem).
 _PLACEHOLDER_POINT = re.compile(r"^covers the step's key questions", re.IGNORECASE)
 

@@ -18,6 +18,9 @@ from .llm import Usage
 from .settings import is_offline_model
 
 Role = Literal["interviewer", "candidate"]
+# How a turn's author is named in every transcript, prompt and report (and
+# what plain-text transcripts are parsed by).
+SPEAKERS: dict[Role, str] = {"interviewer": "Interviewer", "candidate": "Candidate"}
 # What a turn is, so reports and the UI can mark hints and transitions.
 TurnKind = Literal["opening", "question", "followup", "probe", "transition", "hint", "answer", "next", "closing"]
 
@@ -25,6 +28,10 @@ TurnKind = Literal["opening", "question", "followup", "probe", "transition", "hi
 IDLE_CAP = timedelta(minutes=8)
 DEFAULT_MINUTES = 45
 MAX_MESSAGE_CHARS = 8000
+# What a candidate turn says when the candidate pressed Hint or Next step
+# (saved, so transcripts and the grader can tell a request from an answer).
+HINT_TEXT = "(asked for a hint)"
+NEXT_TEXT = "(asked to move on to the next step)"
 
 
 def utcnow() -> datetime:

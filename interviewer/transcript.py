@@ -32,7 +32,7 @@ from datetime import timedelta
 
 from .errors import TranscriptError
 from .framework import LEVELS, STEP_COUNT, Framework, Level, Problem, custom_problem
-from .session import Session, Turn, utcnow
+from .session import SPEAKERS, Session, Turn, utcnow
 
 MAX_TRANSCRIPT_CHARS = 2_000_000
 
@@ -281,7 +281,7 @@ def format_transcript(session: Session, fw: Framework | None = None) -> str:
             step = turn.step
             title = f" — {fw.step(step).title}" if fw is not None else ""
             out.append(f"\n## Step {step}{title}")
-        who = "Interviewer" if turn.role == "interviewer" else "Candidate"
+        who = SPEAKERS[turn.role]
         hint = " (hint)" if turn.hint else ""
         out.append(f"{who}{hint}: {turn.text}")
     return "\n".join(out) + "\n"

@@ -5,16 +5,16 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
 
+# The package is imported as installed (requirements-test.txt: `-e .`); the
+# tests' own helper modules (fakeserver, helpers, ...) through pytest's
+# `pythonpath = ["tests"]` in pyproject.toml.
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # Never let a developer's real configuration or keys leak into a test.
 for _var in list(os.environ):

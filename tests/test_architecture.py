@@ -4,6 +4,7 @@ imports inside functions), and only the settings module reads INTERVIEWER_*."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import interviewer
@@ -102,3 +103,31 @@ def test_every_error_the_package_defines_is_an_interviewer_error() -> None:
     assert all(
         issubclass(getattr(errors, cls), errors.InterviewerError) for _, cls in bases if cls != "InterviewerError"
     )
+
+
+def _module_map() -> str:
+    """The README's module map: the bullet that starts with `interviewer/`."""
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index("- `interviewer/` — ")
+    return readme[start : readme.index("\n\n", start)]
+
+
+def test_the_readme_module_map_names_every_module() -> None:
+    text = _module_map()
+    named = set(re.findall(r"`([a-z_]+\.py)`", text)) | set(re.findall(r"`[a-z_]+\.py`/`([a-z_]+\.py)`", text))
+    modules = {p.name for p in PACKAGE.rglob("*.py") if p.name != "__init__.py"}
+    assert modules - named == set(), "not in README's module map"
+    # ... and names nothing that is gone (app.py is also the repository's entry script).
+    assert named - modules == set(), "README's module map names modules that do not exist"
+
+
+def test_only_the_web_package_imports_streamlit() -> None:
+    importers = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            if any(n == "streamlit" or n.startswith("streamlit.") for n in names):
+                importers.append(path.relative_to(PACKAGE).as_posix())
+    assert importers and all(p.startswith("web/") for p in importers), importers

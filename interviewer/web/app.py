@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from .. import ownership
 from ..errors import InterviewerError
 from ..markdown_safe import plain
+from ..resources import package_path
 from . import keys, routing
 from .history_page import history_page
 from .interview_page import interview_page
@@ -18,7 +17,7 @@ from .start_page import start_page
 from .state import NotSignedIn, current_viewer, log, store
 
 # Bundled: a Material icon as page_icon makes the browser fetch it from a font CDN.
-FAVICON = Path(__file__).resolve().parent / "static" / "favicon.png"
+FAVICON = package_path("web", "static", "favicon.png")
 
 
 def sign_in_page(refusal: ownership.Refusal) -> None:

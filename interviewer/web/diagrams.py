@@ -8,11 +8,10 @@ re-send 3.5 MB each rerun (an inlined ``components.html`` would).
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from ..resources import package_path
 from .mermaid import split_mermaid
 
-MERMAID_DIR = Path(__file__).resolve().parent / "static" / "mermaid"
+MERMAID_DIR = package_path("web", "static", "mermaid")
 COMPONENT_NAME = "mermaid_diagram"
 
 

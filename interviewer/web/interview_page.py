@@ -7,7 +7,7 @@ from datetime import timedelta
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from ..agent import Interviewer
+from ..agent import Interviewer, Reply
 from ..errors import ConflictError, InputError, InterviewerError, LLMError
 from ..markdown_safe import plain, safe_markdown
 from ..offline import OFFLINE_LABEL
@@ -155,6 +155,50 @@ def header(session: Session) -> None:
             st.markdown(safe_markdown(session.problem.opening_prompt))
 
 
+def begin_reply(
+    interviewer: Interviewer, decision: turns.Decision, pending: turns.Pending | None
+) -> tuple[Reply | None, str | None, str | None]:
+    """(the reply to stream, a notice, text to give back) for a run that owes a reply.
+
+    One window at a time calls the model for a session (issue 10.3): without
+    the lease nothing is started and what was typed is given back.
+    """
+    session, settings = interviewer.session, interviewer.settings
+    typed = pending.text if pending else ""
+    if not store().claim_reply(session.id, tab_id(), lease_seconds(settings.timeout, settings.max_retries)):
+        return None, ANOTHER_WINDOW, typed if decision == "answer" and typed.strip() else None
+    reply = None
+    try:
+        reply = turns.start_reply(interviewer, decision, typed)
+    except ConflictError as exc:
+        _reload_after_conflict(session.id, str(exc), typed)
+    except InputError as exc:
+        return None, str(exc), None
+    finally:
+        if reply is None:
+            store().release_reply(session.id, tab_id())
+    return reply, None, None
+
+
+def chat(session: Session, error: str | None, notice: str | None, held: str | None) -> None:
+    """The transcript with the program's notices between turns, then what this run has to say."""
+    for i, turn in enumerate(session.turns):
+        notices(session, i)
+        with st.chat_message("assistant" if turn.role == "interviewer" else "user"):
+            render_text(views.turn_markdown(turn), key=f"m-{session.id}-{i}")
+    notices(session, len(session.turns))
+    if error:
+        with st.chat_message("assistant"):
+            st.error(plain(error), icon=":material/error:")
+            st.caption("Your last message is saved; retrying does not send it twice.")
+            st.button("Retry", type="primary", on_click=_set_pending, args=(session.id, "retry"), key="retry")
+    if notice:
+        st.warning(plain(notice))
+    if held:
+        st.warning("This was not sent. Copy it back into the box when the interviewer has replied:")
+        st.code(held, language=None, wrap_lines=True)
+
+
 def interview_page(session_id: str, side: DeltaGenerator) -> None:
     session = store().load(session_id)
     pending: turns.Pending | None = st.session_state.pop("_pending", None)
@@ -174,29 +218,14 @@ def interview_page(session_id: str, side: DeltaGenerator) -> None:
         st.rerun()
 
     notice = None
-    reply = None
+    reply: Reply | None = None
     held = turns.held_text(decision, pending)
     reloaded = st.session_state.pop(RELOADED, None)
     if reloaded and reloaded[0] == session.id:
         notice, held = reloaded[1], reloaded[2] or held
-    leased = False
     if decision in REPLYING:
-        # One window at a time calls the model for a session (issue 10.3).
-        leased = store().claim_reply(session.id, tab_id(), lease_seconds(settings.timeout, settings.max_retries))
-        if not leased:
-            notice = ANOTHER_WINDOW
-            if decision == "answer" and pending and pending.text.strip():
-                held = pending.text
-    if leased:
-        try:
-            reply = turns.start_reply(interviewer, decision, pending.text if pending else "")
-        except ConflictError as exc:
-            _reload_after_conflict(session.id, str(exc), pending.text if pending else "")
-        except InputError as exc:
-            notice = str(exc)
-        finally:
-            if reply is None:
-                store().release_reply(session.id, tab_id())
+        reply, refusal, kept = begin_reply(interviewer, decision, pending)
+        notice, held = refusal or notice, kept or held
     busy = reply is not None
 
     header(session)
@@ -214,22 +243,7 @@ def interview_page(session_id: str, side: DeltaGenerator) -> None:
     with detail.container():
         step_detail(session)
 
-    for i, turn in enumerate(session.turns):
-        notices(session, i)
-        with st.chat_message("assistant" if turn.role == "interviewer" else "user"):
-            render_text(views.turn_markdown(turn), key=f"m-{session.id}-{i}")
-
-    notices(session, len(session.turns))
-    if decision == "error" and error:
-        with st.chat_message("assistant"):
-            st.error(plain(error), icon=":material/error:")
-            st.caption("Your last message is saved; retrying does not send it twice.")
-            st.button("Retry", type="primary", on_click=_set_pending, args=(session.id, "retry"), key="retry")
-    if notice:
-        st.warning(plain(notice))
-    if held:
-        st.warning("This was not sent. Copy it back into the box when the interviewer has replied:")
-        st.code(held, language=None, wrap_lines=True)
+    chat(session, error if decision == "error" else None, notice, held)
 
     with st.bottom:
         # max_chars: the box shows a counter and refuses what is over the

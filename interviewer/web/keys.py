@@ -8,11 +8,11 @@ read from this package (never fetched) and installs once per browser tab.
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
+from ..resources import package_path
 from ..session import MAX_MESSAGE_CHARS
 
-KEYS_JS = Path(__file__).resolve().parent / "static" / "keys.js"
+KEYS_JS = package_path("web", "static", "keys.js")
 CONTAINER_KEY = "ivw_keys"
 
 

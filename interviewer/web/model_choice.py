@@ -8,7 +8,16 @@ from dataclasses import dataclass
 from ..offline import OFFLINE_LABEL
 from ..routes import configured_routes, find_route, route_settings
 from ..session import Session
-from ..settings import API_BASE, GRADER_MODEL, MODEL, OFFLINE, ModelSettings, is_offline_model, load_settings
+from ..settings import (
+    API_BASE,
+    GRADER_MODEL,
+    MODEL,
+    OFFLINE,
+    ModelSettings,
+    grader_model_for,
+    is_offline_model,
+    load_settings,
+)
 
 
 @dataclass(frozen=True)
@@ -67,8 +76,11 @@ def session_settings(session: Session, api_key: str, env: Mapping[str, str]) -> 
 
 
 def grading_settings(session: Session, api_key: str, env: Mapping[str, str]) -> ModelSettings | None:
-    """The grader's settings, or None for offline grading."""
-    model = session.grader_model or session.model
+    """The grader's settings, or None for offline grading: the session's grader,
+    else its interviewer, by the one order in :func:`settings.grader_model_for`.
+    An offline session (it always has a model, "offline") is graded offline;
+    the CLI's ``grade`` passes no offline session model, to use a configured one."""
+    model = grader_model_for(load_settings(env), session_grader=session.grader_model, session_model=session.model)
     if is_offline_model(model):
         return None
     return _settings(model, session.api_base, api_key, env)
