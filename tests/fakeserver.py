@@ -33,6 +33,8 @@ class Reply:
     chunk_size: int = 6
     # Extra response headers (e.g. Retry-After on a 429).
     headers: dict[str, str] = field(default_factory=dict)
+    # Report this many prompt tokens as served from the prompt cache (as OpenAI does).
+    cached_tokens: int = 0
 
 
 @dataclass
@@ -186,6 +188,8 @@ class FakeOpenAI:
                     "completion_tokens": completion_tokens,
                     "total_tokens": prompt_tokens + completion_tokens,
                 }
+                if reply.cached_tokens:
+                    usage["prompt_tokens_details"] = {"cached_tokens": min(reply.cached_tokens, prompt_tokens)}
                 if not body.get("stream"):
                     self._json(
                         200,

@@ -116,3 +116,30 @@ def test_missing_template_is_a_content_error(tmp_path) -> None:
     (tmp_path / "prompts").mkdir()
     with pytest.raises(ContentError, match="template not found"):
         render("nope.md", tmp_path)
+
+
+def test_prompt_prefix_is_byte_stable_and_the_transcript_append_only(fw) -> None:
+    """What a prefix cache sees over a 50-answer interview: the system message
+    never changes; between summary roll-ups each request starts with the whole
+    previous request except its trailing notes; the per-turn notes come last."""
+    from helpers import FakeClock, new_session
+
+    from interviewer.agent import Interviewer
+    from interviewer.prompting import SUMMARY_CHUNK
+
+    clock = FakeClock()
+    session = new_session(fw, minutes=60)
+    it = Interviewer(fw, session, now=clock)
+    it.open().consume()
+    requests = []
+    for i in range(50):
+        clock.advance(minutes=1)
+        reply = it.answer(f"Answer {i}: we shard by tenant, cache prefixes, and keep p99 under 100 ms. " * 3)
+        requests.append(it.build_messages(reply.plan))
+        reply.consume()
+    assert len({r[0]["content"] for r in requests}) == 1, "the system message is byte-identical on every turn"
+    assert all(r[-1]["role"] == "system" and r[-1]["content"].startswith("Interviewer notes") for r in requests)
+    appended = [nxt[: len(prev) - 1] == prev[:-1] for prev, nxt in itertools.pairwise(requests)]
+    # Only a summary roll-up (two turns per answer, SUMMARY_CHUNK turns per roll-up) rewrites the conversation.
+    assert appended.count(False) <= 2 * len(requests) // SUMMARY_CHUNK + 1
+    assert appended.count(True) >= len(appended) * 3 // 4
