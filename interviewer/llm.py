@@ -121,10 +121,7 @@ def cached_tokens_of(usage: Any) -> int:
     normalised) prompt_tokens_details.cached_tokens, or Anthropic's
     cache_read_input_tokens; 0 when the provider does not say."""
     details = getattr(usage, "prompt_tokens_details", None)
-    if isinstance(details, dict):
-        found = details.get("cached_tokens")
-    else:
-        found = getattr(details, "cached_tokens", None)
+    found = details.get("cached_tokens") if isinstance(details, dict) else getattr(details, "cached_tokens", None)
     found = found or getattr(usage, "cache_read_input_tokens", None)
     return int(found) if isinstance(found, int | float) and found > 0 else 0
 
