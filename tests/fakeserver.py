@@ -31,6 +31,8 @@ class Reply:
     # Close the socket without answering (a crashed server).
     drop: bool = False
     chunk_size: int = 6
+    # Seconds between streamed chunks (a server generating at a given speed).
+    chunk_delay: float = 0.0
     # Extra response headers (e.g. Retry-After on a 429).
     headers: dict[str, str] = field(default_factory=dict)
     # Report this many prompt tokens as served from the prompt cache (as OpenAI does).
@@ -234,6 +236,8 @@ class FakeOpenAI:
                     }
                 )
                 for i in range(0, len(text), reply.chunk_size):
+                    if reply.chunk_delay:
+                        time.sleep(reply.chunk_delay)
                     piece = text[i : i + reply.chunk_size]
                     send({**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]})
                 send({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
