@@ -380,11 +380,19 @@ def cmd_resume(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO
     return _run(Interviewer(content(args), session, settings, store), args, out, err, stdin)
 
 
+SESSIONS_PAGE = 100
+
+
 def cmd_sessions(args: argparse.Namespace, out: TextIO) -> int:
     store = open_store(args)
-    rows = store.list_sessions()
+    total = store.count_sessions()
+    first = (args.page - 1) * SESSIONS_PAGE
+    rows = store.list_sessions(limit=SESSIONS_PAGE, offset=first)
     if args.json:
         print_json([r.model_dump(mode="json") for r in rows], out)
+        return EXIT_OK
+    if not rows and total:
+        out.write(f"No page {args.page}: {total} sessions make {-(-total // SESSIONS_PAGE)} pages.\n")
         return EXIT_OK
     if not rows:
         out.write("No sessions yet. Start one with: python -m interviewer interview --problem email-composer\n")
@@ -402,6 +410,9 @@ def cmd_sessions(args: argparse.Namespace, out: TextIO) -> int:
             f"{r.id:<12}  {r.created_at:%Y-%m-%d %H:%M}  {r.level:<6}  {r.current_step}/{STEP_COUNT:<4}  "
             f"{r.turns:>5}  {status:<11}  {score:>5}  {r.title}\n"
         )
+    if total > len(rows):
+        more = f" Next: python -m interviewer sessions --page {args.page + 1}" if first + len(rows) < total else ""
+        out.write(f"\nSessions {first + 1}-{first + len(rows)} of {total}, newest first.{more}\n")
     return EXIT_OK
 
 
@@ -413,6 +424,16 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         sys.stderr.write(f"{self.prog}: error: {message}\n")
         raise SystemExit(EXIT_USAGE)
+
+
+def _page(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"page must be a whole number from 1, not {value!r}")
+    return number
 
 
 def _step(value: str) -> int:
@@ -482,7 +503,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--api-base", help="URL of an OpenAI-compatible or Ollama server (env INTERVIEWER_API_BASE)")
     p.add_argument("--offline", action="store_true", help="no model: a scripted interviewer")
 
-    sub.add_parser("sessions", help="list saved interviews").add_argument("--json", action="store_true")
+    sessions = sub.add_parser("sessions", help=f"list saved interviews, newest first, {SESSIONS_PAGE} a page")
+    sessions.add_argument("--json", action="store_true")
+    sessions.add_argument("--page", type=_page, default=1, help="which page of the list (default 1)")
 
     p = sub.add_parser("resume", help="continue a saved interview")
     p.add_argument("session_id")

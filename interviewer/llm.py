@@ -35,11 +35,14 @@ class Usage(BaseModel):
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # Prompt tokens the provider served from its prompt cache (where it says so).
+    cached_tokens: int = 0
     cost_usd: float = 0.0
     calls: int = 0
 
     def add(self, other: Usage) -> None:
         self.prompt_tokens += other.prompt_tokens
+        self.cached_tokens += other.cached_tokens
         self.completion_tokens += other.completion_tokens
         self.cost_usd += other.cost_usd
         self.calls += other.calls
@@ -90,8 +93,20 @@ def _kwargs(settings: ModelSettings, messages: list[Message], **extra: Any) -> d
         # on one; and an explicit placeholder stops litellm from reading a
         # provider key from the server's environment for a visitor's route.
         kwargs["api_key"] = "sk-no-key-required"
+    if wants_cache_hint(settings.model):
+        kwargs["cache_control_injection_points"] = CACHE_HINT
     kwargs.update(extra)
     return kwargs
+
+
+# OpenAI and most servers cache a repeated prompt prefix on their own;
+# Anthropic's models cache only up to a marked block. The system message (the
+# stable prefix, byte-identical on every turn) is that block.
+CACHE_HINT = [{"location": "message", "role": "system"}]
+
+
+def wants_cache_hint(model: str) -> bool:
+    return model.startswith("anthropic/") or (model.startswith(("bedrock/", "vertex_ai/")) and "claude" in model)
 
 
 def _cost(response: Any) -> float:
@@ -101,11 +116,27 @@ def _cost(response: Any) -> float:
         return 0.0
 
 
+def cached_tokens_of(usage: Any) -> int:
+    """Prompt tokens read from the provider's cache: OpenAI's (and litellm's
+    normalised) prompt_tokens_details.cached_tokens, or Anthropic's
+    cache_read_input_tokens; 0 when the provider does not say."""
+    details = getattr(usage, "prompt_tokens_details", None)
+    found = details.get("cached_tokens") if isinstance(details, dict) else getattr(details, "cached_tokens", None)
+    found = found or getattr(usage, "cache_read_input_tokens", None)
+    return int(found) if isinstance(found, int | float) and found > 0 else 0
+
+
 def _usage_of(response: Any, messages: list[Message], text: str) -> Usage:
     usage = getattr(response, "usage", None)
     prompt = getattr(usage, "prompt_tokens", None) or count_message_tokens(messages)
     completion = getattr(usage, "completion_tokens", None) or count_tokens(text)
-    return Usage(prompt_tokens=int(prompt), completion_tokens=int(completion), cost_usd=_cost(response), calls=1)
+    return Usage(
+        prompt_tokens=int(prompt),
+        completion_tokens=int(completion),
+        cached_tokens=min(cached_tokens_of(usage), int(prompt)),
+        cost_usd=_cost(response),
+        calls=1,
+    )
 
 
 # A server's Retry-After is honoured up to this many seconds per wait.

@@ -59,11 +59,27 @@ def _summary_line(turn: Turn) -> str:
     return f"[step {turn.step}] {who}: {short}"
 
 
-# Older turns roll into the summary in whole chunks, so the summary (and with
-# it the prompt prefix a server can cache) changes once every SUMMARY_CHUNK
-# turns instead of every turn.
-SUMMARY_CHUNK = 8
-KEEP_RECENT = 6
+# Older turns roll into the summary in one large chunk only when the verbatim
+# part outgrows its budget, and then down to ROLL_TO of it: between roll-ups
+# the transcript is append-only, so a server's prefix cache reuses the whole
+# previous prompt. (Rolling a few turns every turn would rewrite everything
+# after the system message on every request.)
+ROLL_TO = 0.5
+
+
+def _cut(costs: list[int], budget: int) -> int:
+    """Index of the first verbatim turn: replaying the interview turn by turn,
+    the cut moves only when the window exceeds ``budget``, then shrinks it to
+    ``budget * ROLL_TO`` (at least MIN_RECENT_TURNS stay). It depends on the
+    turns alone, so every request of one interview agrees on it."""
+    cut = window = 0
+    for k, cost in enumerate(costs):
+        window += cost
+        if window > budget:
+            while window > budget * ROLL_TO and k + 1 - cut > MIN_RECENT_TURNS:
+                window -= costs[cut]
+                cut += 1
+    return cut
 
 
 def split_context(
@@ -71,19 +87,12 @@ def split_context(
 ) -> tuple[str, list[Turn]]:
     """Return (summary of older turns, recent turns kept verbatim).
 
-    The cut between summary and recent turns moves in steps of SUMMARY_CHUNK
-    (at least KEEP_RECENT turns stay verbatim). If the recent turns exceed
-    ``recent_budget`` tokens (very long answers), the cut moves on by further
-    chunks, keeping at least MIN_RECENT_TURNS. Older turns become one line
-    each, newest kept first when the summary budget runs out.
+    Turns stay verbatim until they exceed ``recent_budget`` tokens; then the
+    oldest roll into the summary until half the budget is left (see _cut).
+    Older turns become one line each, newest kept first when the summary
+    budget runs out.
     """
-    cut = max(0, (len(turns) - KEEP_RECENT) // SUMMARY_CHUNK * SUMMARY_CHUNK)
-
-    def cost(part: list[Turn]) -> int:
-        return sum(count_tokens(t.text) + 4 for t in part)
-
-    while cost(turns[cut:]) > recent_budget and len(turns) - cut > MIN_RECENT_TURNS:
-        cut = min(cut + SUMMARY_CHUNK, len(turns) - MIN_RECENT_TURNS)
+    cut = _cut([count_tokens(t.text) + 4 for t in turns], recent_budget)
     recent = turns[cut:]
     older = turns[:cut]
     if not older:

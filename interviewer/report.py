@@ -335,7 +335,8 @@ def details(report: Report) -> list[str]:
 def usage_line(usage: Usage) -> str:
     if not usage.calls:
         return "no model calls"
+    cached = f" ({usage.cached_tokens:,} from the provider's cache)" if usage.cached_tokens else ""
     return (
-        f"{usage.calls} model call(s), {usage.prompt_tokens:,} prompt + {usage.completion_tokens:,} completion tokens, "
-        f"${usage.cost_usd:.4f}"
+        f"{usage.calls} model call(s), {usage.prompt_tokens:,} prompt{cached} + {usage.completion_tokens:,} "
+        f"completion tokens, ${usage.cost_usd:.4f}"
     )

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import Connection, Engine
 
 from .errors import ConflictError, NotFoundError, StoreError
+from .framework import STEP_COUNT
 from .session import Session, Turn, utcnow
 from .settings import default_data_dir
 
@@ -124,6 +125,52 @@ def m003_owner_version_and_summary_columns(db: Connection) -> None:
     db.execute(sa.text("CREATE INDEX sessions_owner_updated ON sessions (owner, updated_at)"))
 
 
+STEP_SCORE_COLUMNS = tuple(f"step{n}_score" for n in range(1, STEP_COUNT + 1))
+SCORED_STATUSES = ("graded", "offline")
+
+
+def step_scores(data: object) -> dict[str, float | None]:
+    """The per-step score columns of one report's JSON: a step's score where
+    it was graded (as the trend chart counts it), else None. A malformed
+    report simply has no step scores."""
+    scores: dict[str, float | None] = dict.fromkeys(STEP_SCORE_COLUMNS)
+    steps = data.get("steps") if isinstance(data, dict) else None
+    for item in steps if isinstance(steps, list) else []:
+        if not isinstance(item, dict):
+            continue
+        step, score = item.get("step"), item.get("score")
+        if (
+            isinstance(step, int)
+            and 1 <= step <= STEP_COUNT
+            and isinstance(score, int | float)
+            and item.get("status") in SCORED_STATUSES
+        ):
+            scores[f"step{step}_score"] = float(score)
+    return scores
+
+
+@migration
+def m004_report_step_score_columns(db: Connection) -> None:
+    """Each report's step scores in columns, so the History chart reads seven
+    floats per report instead of parsing every report's JSON on every rerun."""
+    for name in STEP_SCORE_COLUMNS:
+        db.execute(sa.text(f"ALTER TABLE reports ADD COLUMN {name} FLOAT"))
+    md = sa.MetaData()
+    reports = sa.Table(
+        "reports",
+        md,
+        sa.Column("id", sa.Integer),
+        sa.Column("data", sa.Text),
+        *(sa.Column(n, sa.Float) for n in STEP_SCORE_COLUMNS),
+    )
+    for rid, data in db.execute(sa.select(reports.c.id, reports.c.data)).all():
+        try:
+            parsed = json.loads(data)
+        except ValueError:
+            continue
+        db.execute(reports.update().where(reports.c.id == rid).values(**step_scores(parsed)))
+
+
 # --- the current schema, for queries -----------------------------------------
 _md = sa.MetaData()
 migrations_t = sa.Table(
@@ -168,6 +215,7 @@ reports_t = sa.Table(
     sa.Column("created_at", sa.Text),
     sa.Column("overall_score", sa.Float),
     sa.Column("data", sa.Text),
+    *(sa.Column(name, sa.Float) for name in STEP_SCORE_COLUMNS),
 )
 
 
@@ -186,6 +234,14 @@ class SessionSummary(BaseModel):
     # A report exists (an offline coverage check has one but no score).
     graded: bool = False
     owner: str = LOCAL_OWNER
+
+
+class ScorePoint(BaseModel):
+    """One report's scores for the trend chart, read from columns (no JSON)."""
+
+    created_at: datetime
+    overall_score: float | None
+    steps: dict[int, float]
 
 
 class StoredReport(BaseModel):
@@ -496,6 +552,7 @@ class Store:
                     created_at=utcnow().isoformat(),
                     overall_score=overall_score,
                     data=json.dumps(data),
+                    **step_scores(data),
                 )
                 .returning(reports_t.c.id)
             )
@@ -534,6 +591,30 @@ class Store:
         with self.engine.connect() as db:
             rows = db.execute(query).all()
         return [self._report(r) for r in reversed(rows)]
+
+    def score_points(self, limit: int | None = None) -> list[ScorePoint]:
+        """Every report's overall and step scores, oldest first, from the score
+        columns; ``limit`` keeps the newest ``limit``."""
+        r = reports_t.c
+        columns = [r[name] for name in STEP_SCORE_COLUMNS]
+        query = (
+            sa.select(r.created_at, r.overall_score, *columns)
+            .join(sessions_t, sessions_t.c.id == r.session_id)
+            .where(self._mine())
+            .order_by(r.created_at.desc(), r.id.desc())
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as db:
+            rows = db.execute(query).all()
+        return [
+            ScorePoint(
+                created_at=row[0],
+                overall_score=row[1],
+                steps={n: v for n, v in enumerate(row[2:], start=1) if v is not None},
+            )
+            for row in reversed(rows)
+        ]
 
 
 def _reason(exc: Exception) -> str:

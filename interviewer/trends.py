@@ -53,3 +53,24 @@ def overall_trend(stored_reports: Iterable[_Stored | Report]) -> list[tuple[date
 def coverage_trend(stored_reports: Iterable[_Stored | Report]) -> list[tuple[datetime, float]]:
     """The offline rubric coverage (0-1) over time; a separate series, never mixed with scores."""
     return [(when, r.coverage) for when, r in _reports(stored_reports) if r.coverage is not None]
+
+
+class _Point(Protocol):
+    created_at: datetime
+    overall_score: float | None
+    steps: dict[int, float]
+
+
+def point_trends(
+    points: Iterable[_Point],
+) -> tuple[list[tuple[datetime, float]], dict[int, list[tuple[datetime, float]]]]:
+    """(overall trend, per-step trends) from ``Store.score_points()``: the same
+    series as overall_trend and score_trends, read from the score columns
+    instead of every report's JSON."""
+    ordered = sorted(points, key=lambda p: p.created_at)
+    overall = [(p.created_at, p.overall_score) for p in ordered if p.overall_score is not None]
+    per_step: dict[int, list[tuple[datetime, float]]] = {n: [] for n in range(1, STEP_COUNT + 1)}
+    for p in ordered:
+        for step, score in p.steps.items():
+            per_step[step].append((p.created_at, score))
+    return overall, per_step

@@ -31,8 +31,12 @@ class Reply:
     # Close the socket without answering (a crashed server).
     drop: bool = False
     chunk_size: int = 6
+    # Seconds between streamed chunks (a server generating at a given speed).
+    chunk_delay: float = 0.0
     # Extra response headers (e.g. Retry-After on a 429).
     headers: dict[str, str] = field(default_factory=dict)
+    # Report this many prompt tokens as served from the prompt cache (as OpenAI does).
+    cached_tokens: int = 0
 
 
 @dataclass
@@ -186,6 +190,8 @@ class FakeOpenAI:
                     "completion_tokens": completion_tokens,
                     "total_tokens": prompt_tokens + completion_tokens,
                 }
+                if reply.cached_tokens:
+                    usage["prompt_tokens_details"] = {"cached_tokens": min(reply.cached_tokens, prompt_tokens)}
                 if not body.get("stream"):
                     self._json(
                         200,
@@ -230,6 +236,8 @@ class FakeOpenAI:
                     }
                 )
                 for i in range(0, len(text), reply.chunk_size):
+                    if reply.chunk_delay:
+                        time.sleep(reply.chunk_delay)
                     piece = text[i : i + reply.chunk_size]
                     send({**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]})
                 send({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})

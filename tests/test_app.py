@@ -446,3 +446,17 @@ def test_bad_model_setting_in_env_is_shown_not_raised(monkeypatch: pytest.Monkey
     # The start page renders the settings first, so the problem shows at once.
     assert any("INTERVIEWER_TIMEOUT" in shown(e.value) for e in at.error)
     assert not Store(data_dir).list_sessions()
+
+
+def test_history_pages_its_session_table(data_dir: Path, fw: Framework) -> None:
+    from interviewer.web.history_page import PAGE_SIZE
+
+    store = Store(data_dir)
+    for _ in range(PAGE_SIZE + 3):
+        store.save(Session(problem=fw.problem("ticket-triage")))
+    at = ok(new_app(view="history").run())
+    assert len(at.dataframe[0].value) == PAGE_SIZE
+    assert any(f"Sessions 1–{PAGE_SIZE} of {PAGE_SIZE + 3}" in c.value for c in at.caption)
+    ok(at.number_input(key="history_page").set_value(2).run())
+    assert len(at.dataframe[0].value) == 3
+    assert any(f"Sessions {PAGE_SIZE + 1}–{PAGE_SIZE + 3} of {PAGE_SIZE + 3}" in c.value for c in at.caption)

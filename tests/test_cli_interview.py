@@ -228,3 +228,23 @@ def test_ending_at_a_terminal_offers_to_grade(data_dir: Path) -> None:
     )
     assert "Grade it later with: python -m interviewer grade" in declined.getvalue()
     assert Store(data_dir).latest_report(session_id(declined.getvalue())) is None
+
+
+def test_sessions_is_paged_and_says_how_many(data_dir: Path) -> None:
+    from helpers import new_session
+
+    from interviewer.framework import framework
+
+    fw, store = framework(), Store(data_dir)
+    for _ in range(105):
+        store.save(new_session(fw))
+    first = run_cli(["sessions"], data_dir)
+    assert first.returncode == 0, first.stderr
+    assert len([line for line in first.stdout.splitlines() if "Smart email composer" in line]) == 100
+    assert "Sessions 1-100 of 105, newest first. Next: python -m interviewer sessions --page 2" in first.stdout
+    second = run_cli(["sessions", "--page", "2"], data_dir)
+    assert len([line for line in second.stdout.splitlines() if "Smart email composer" in line]) == 5
+    assert "Sessions 101-105 of 105" in second.stdout and "Next:" not in second.stdout
+    assert "No page 3: 105 sessions make 2 pages." in run_cli(["sessions", "--page", "3"], data_dir).stdout
+    refused = run_cli(["sessions", "--page", "0"], data_dir)
+    assert refused.returncode == 2 and "page must be a whole number from 1" in refused.stderr

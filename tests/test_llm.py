@@ -22,6 +22,34 @@ def test_non_streamed_completion_counts_usage(fake_llm, model_settings) -> None:
     assert body["model"] == "scripted" and not body.get("stream")
 
 
+def test_cached_prompt_tokens_are_reported_where_the_provider_says(fake_llm, model_settings) -> None:
+    fake_llm.script(Reply(text="Who are the users?", cached_tokens=1), Reply(text="And the scale?"))
+    assert llm.complete(HELLO, model_settings).usage.cached_tokens == 1
+    s = llm.stream(HELLO, model_settings)
+    list(s)
+    assert s.completion is not None and s.completion.usage.cached_tokens == 0
+    total = llm.Usage(cached_tokens=3, calls=1)
+    total.add(llm.Usage(cached_tokens=4, calls=1))
+    assert total.cached_tokens == 7
+    # Anthropic's own field name, through litellm.
+    assert llm.cached_tokens_of(type("U", (), {"cache_read_input_tokens": 12})()) == 12
+    assert llm.cached_tokens_of(None) == 0
+
+
+def test_streamed_usage_keeps_cached_tokens(fake_llm, model_settings) -> None:
+    fake_llm.script(Reply(text="Step one: who are the users?", cached_tokens=1))
+    s = llm.stream(HELLO, model_settings)
+    list(s)
+    assert s.completion is not None and s.completion.usage.cached_tokens == 1
+
+
+def test_cache_hint_only_for_models_that_need_a_marked_block(model_settings) -> None:
+    anthropic = llm._kwargs(model_settings.with_model("anthropic/claude-3-5-haiku-latest"), HELLO)
+    assert anthropic["cache_control_injection_points"] == [{"location": "message", "role": "system"}]
+    assert "cache_control_injection_points" not in llm._kwargs(model_settings, HELLO)  # a local server: automatic
+    assert llm.wants_cache_hint("bedrock/anthropic.claude-3-haiku") and not llm.wants_cache_hint("openai/gpt-4o")
+
+
 def test_streamed_reply_arrives_in_chunks(fake_llm, model_settings) -> None:
     fake_llm.script(Reply(text="Step one: who are the users and what scale?", chunk_size=4))
     s = llm.stream(HELLO, model_settings)

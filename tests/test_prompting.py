@@ -70,12 +70,20 @@ def test_user_channel_keeps_notes_in_a_delimited_block() -> None:
     assert msgs[-1]["content"].startswith("A1") and "PROGRAM NOTES" in msgs[-1]["content"]
 
 
-def test_summary_changes_only_every_chunk() -> None:
-    from interviewer.prompting import SUMMARY_CHUNK
+def test_summary_rolls_up_rarely_and_in_large_chunks() -> None:
+    from interviewer.prompting import ROLL_TO
 
-    summaries = [split_context(_interview(n), recent_budget=10**6)[0] for n in range(6, 40)]
-    changes = sum(1 for a, b in itertools.pairwise(summaries) if a != b)
-    assert changes <= (40 - 6) // SUMMARY_CHUNK + 1
+    budget = 1200
+    splits = [split_context(_interview(n), recent_budget=budget) for n in range(1, 61)]
+    per_turn = count_tokens("turn 10: " + LONG_ANSWER) + 4
+    fits = budget // per_turn
+    # Everything verbatim while it fits: no summary at all.
+    assert all(summary == "" for summary, _ in splits[:fits])
+    changes = [n for n, (a, b) in enumerate(itertools.pairwise(splits)) if a[0] != b[0]]
+    assert changes, "a 60-turn interview rolls up at least once"
+    # Each roll-up frees about half the budget, so the next one is that many turns away.
+    assert all(b - a >= int(fits * (1 - ROLL_TO)) - 1 for a, b in itertools.pairwise(changes))
+    assert len(changes) <= 60 // int(fits * (1 - ROLL_TO) - 1)
 
 
 def test_candidate_text_imitating_the_notes_is_neutralised() -> None:
@@ -116,3 +124,29 @@ def test_missing_template_is_a_content_error(tmp_path) -> None:
     (tmp_path / "prompts").mkdir()
     with pytest.raises(ContentError, match="template not found"):
         render("nope.md", tmp_path)
+
+
+def test_prompt_prefix_is_byte_stable_and_the_transcript_append_only(fw) -> None:
+    """What a prefix cache sees over a 50-answer interview: the system message
+    never changes; between summary roll-ups each request starts with the whole
+    previous request except its trailing notes; the per-turn notes come last."""
+    from helpers import FakeClock, new_session
+
+    from interviewer.agent import Interviewer
+
+    clock = FakeClock()
+    session = new_session(fw, minutes=60)
+    it = Interviewer(fw, session, now=clock)
+    it.open().consume()
+    requests = []
+    for i in range(50):
+        clock.advance(minutes=1)
+        reply = it.answer(f"Answer {i}: we shard by tenant, cache prefixes, and keep p99 under 100 ms. " * 3)
+        requests.append(it.build_messages(reply.plan))
+        reply.consume()
+    assert len({r[0]["content"] for r in requests}) == 1, "the system message is byte-identical on every turn"
+    assert all(r[-1]["role"] == "system" and r[-1]["content"].startswith("Interviewer notes") for r in requests)
+    appended = [nxt[: len(prev) - 1] == prev[:-1] for prev, nxt in itertools.pairwise(requests)]
+    # Only a summary roll-up rewrites the conversation, and they are rare.
+    assert appended.count(False) <= len(appended) // 8, appended
+    assert appended[:5] == [True] * 5

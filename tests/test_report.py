@@ -23,7 +23,7 @@ from interviewer.report_pdf import render_pdf
 from interviewer.results import SCHEMA_VERSION, Report, load_report, render_json
 from interviewer.session import Session
 from interviewer.store import Store
-from interviewer.trends import coverage_trend, overall_trend, score_trends
+from interviewer.trends import coverage_trend, overall_trend, point_trends, score_trends
 
 SCRIPT = "<script>alert('pwned')</script>"
 NON_LATIN = "Задержка p95 — 100 мс; λόγος και μέτρηση"
@@ -192,6 +192,11 @@ def test_score_trends_from_the_store(fw: Framework, data_dir: Path) -> None:
     store.save_report(weak.id, offline.model_dump(mode="json"), offline.overall_score)
     assert len(overall_trend(store.list_reports())) == 2  # a coverage check is not a score
     assert [c for _, c in coverage_trend(store.list_reports())] == [offline.coverage]
+    # The History chart's column-read series are the same as those parsed from the JSON.
+    overall, per_step = point_trends(store.score_points())
+    assert overall == overall_trend(store.list_reports())
+    assert per_step == score_trends(store.list_reports())
+    assert [p.overall_score for p in store.score_points(limit=2)] == [None, offline.overall_score]
 
 
 def test_score_trends_accepts_reports_and_orders_by_time(fw: Framework) -> None:

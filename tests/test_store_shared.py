@@ -7,6 +7,7 @@ paging, and migrations that upgrade a database made by the old SQLite store.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -168,12 +169,22 @@ def test_a_database_from_the_old_store_is_upgraded(tmp_path, fw) -> None:  # typ
     db.execute(
         "INSERT INTO reports (session_id, created_at, overall_score, data) VALUES (?, '2026-01-02', 2.5, '{}')", (s.id,)
     )
+    steps = [{"step": 1, "score": 4.0, "status": "graded"}, {"step": 2, "score": 2.0, "status": "not reached"}]
+    db.execute(
+        "INSERT INTO reports (session_id, created_at, overall_score, data) VALUES (?, '2026-01-03', 3.0, ?)",
+        (s.id, json.dumps({"steps": steps})),
+    )
+    db.execute(
+        "INSERT INTO reports (session_id, created_at, overall_score, data) VALUES (?, '2026-01-04', 1.0, 'x{')", (s.id,)
+    )
     db.commit()
     db.close()
     store = Store(tmp_path)
     assert store.applied_migrations()[-1] == MIGRATIONS[-1].__name__
     [summary] = store.list_sessions()
-    assert (summary.turns, summary.overall_score, summary.graded, summary.owner) == (2, 2.5, True, "local")
+    assert (summary.turns, summary.overall_score, summary.graded, summary.owner) == (2, 1.0, True, "local")
+    # m004 filled the step score columns from the JSON (only graded steps count; bad JSON has none).
+    assert [(p.overall_score, p.steps) for p in store.score_points()] == [(2.5, {}), (3.0, {1: 4.0}), (1.0, {})]
     loaded = store.load(s.id)
     store.append_turn(loaded, turn("interviewer", "next", 1))
     assert len(store.load(s.id).turns) == 3

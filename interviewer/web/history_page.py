@@ -11,11 +11,15 @@ from . import views
 from .state import go, store
 
 TABLE_KEY = "history_table"
+PAGE_KEY = "history_page"
+PAGE_SIZE = 100
 
 
 def history_page() -> None:
     st.title("History")
-    summaries = store().list_sessions(limit=500)
+    total = store().count_sessions()
+    page = _page_number(total)
+    summaries = store().list_sessions(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     if not summaries:
         st.info("No interviews yet. Start one from “New interview”.")
         return
@@ -33,7 +37,8 @@ def history_page() -> None:
     else:
         st.caption("No graded interviews yet: scores appear here once interviews are graded.")
     st.subheader("Past sessions")
-    st.caption("Select a row to open that session.")
+    first = (page - 1) * PAGE_SIZE + 1
+    st.caption(f"Sessions {first}–{first + len(summaries) - 1} of {total}, newest first. Select a row to open it.")
     table = views.session_rows(summaries)
     ids = [str(row["id"]) for row in table]
     # A fresh key after each opening, so coming back does not re-open it.
@@ -56,6 +61,21 @@ def history_page() -> None:
             "score": st.column_config.TextColumn("Score", width=65),
         },
     )
+    if _pages(total) > 1:
+        st.number_input(f"Page (of {_pages(total)})", min_value=1, max_value=_pages(total), step=1, key=PAGE_KEY)
+
+
+def _page_number(total: int) -> int:
+    """The page of the sessions table the chooser (drawn under the table) holds."""
+    pages = _pages(total)
+    chosen = st.session_state.get(PAGE_KEY, 1)
+    if not isinstance(chosen, int) or not 1 <= chosen <= pages:
+        chosen = st.session_state[PAGE_KEY] = 1  # fewer sessions than when it was chosen
+    return chosen
+
+
+def _pages(total: int) -> int:
+    return max(1, -(-total // PAGE_SIZE))
 
 
 def _open_selected(key: str, ids: list[str]) -> None:
@@ -88,5 +108,7 @@ def score_chart(rows: list[dict[str, object]]) -> None:
 
 
 def trend_rows() -> list[dict[str, object]]:
-    reports = store().list_reports()
-    return views.trend_rows(trends.overall_trend(reports), trends.score_trends(reports))
+    # From the score columns: parsing every report's JSON on every rerun took
+    # seconds and hundreds of MB with thousands of graded sessions.
+    overall, per_step = trends.point_trends(store().score_points())
+    return views.trend_rows(overall, per_step)
