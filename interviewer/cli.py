@@ -12,7 +12,17 @@ import sys
 from collections.abc import Iterator
 from typing import TextIO
 
-from .cli_common import EXIT_OK, EXIT_USAGE, content, data_dir, load_session, model_settings, open_store, print_json
+from .cli_common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    api_base_arg,
+    content,
+    data_dir,
+    load_session,
+    model_settings,
+    open_store,
+    print_json,
+)
 from .errors import InputError, InterviewerError, NotFoundError
 from .framework import LEVELS, STEP_COUNT
 
@@ -462,7 +472,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--minutes", type=_minutes, default=45)
     p.add_argument("--model", help=model_help)
     p.add_argument("--grader-model", help="model for grading (default: the interviewer's)")
-    p.add_argument("--api-base", help="URL of an OpenAI-compatible or Ollama server (env INTERVIEWER_API_BASE)")
+    p.add_argument(
+        "--api-base", type=api_base_arg, help="URL of an OpenAI-compatible or Ollama server (env INTERVIEWER_API_BASE)"
+    )
     p.add_argument("--offline", action="store_true", help="no model: a scripted interviewer")
 
     sub.add_parser("sessions", help="list saved interviews").add_argument("--json", action="store_true")
@@ -470,7 +482,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("resume", help="continue a saved interview")
     p.add_argument("session_id")
     p.add_argument("--model", help=model_help)
-    p.add_argument("--api-base")
+    p.add_argument("--api-base", type=api_base_arg, help="URL of the model server (env INTERVIEWER_API_BASE)")
     p.add_argument("--offline", action="store_true")
 
     try:

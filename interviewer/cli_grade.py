@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from .cli_common import EXIT_OK, content, load_session, open_store, samples_arg
+from .cli_common import EXIT_OK, api_base_arg, content, load_session, open_store, samples_arg
 from .errors import InputError
 from .export import FORMATS, SUFFIXES
 from .framework import LEVELS
@@ -52,7 +52,9 @@ def add_parsers(sub: argparse._SubParsersAction, model_help: str) -> None:  # ty
         action="store_true",
         help="run the rule-based offline coverage check (no model; no score or verdict)",
     )
-    p.add_argument("--api-base", help="URL of an OpenAI-compatible or Ollama server (env INTERVIEWER_API_BASE)")
+    p.add_argument(
+        "--api-base", type=api_base_arg, help="URL of an OpenAI-compatible or Ollama server (env INTERVIEWER_API_BASE)"
+    )
     p.add_argument("--level", choices=LEVELS, help="grade against this level instead of the session's")
     p.add_argument(
         "--samples",
