@@ -17,6 +17,7 @@ from .export import FORMATS, SUFFIXES
 from .framework import LEVELS
 from .results import MAX_SAMPLES
 from .settings import grader_model_for, is_offline_model, load_settings
+from .transcript import MAX_TRANSCRIPT_CHARS
 
 if TYPE_CHECKING:
     from .framework import Framework
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
     from .session import Session
     from .settings import ModelSettings
 
+# Bytes read from a file to import (a transcript, a session or report JSON);
+# the text itself is then held to MAX_TRANSCRIPT_CHARS (UTF-8 is at most 4 bytes a character).
+MAX_IMPORT_BYTES = 4 * MAX_TRANSCRIPT_CHARS
 # Not one step could be graded (the model failed throughout).
 EXIT_GRADING_FAILED = 1
 
@@ -96,11 +100,22 @@ def output_format(args: argparse.Namespace) -> str:
     return "md"
 
 
+def _too_big(name: str, size: int) -> Exception:
+    return _error(f"{name}: too large ({size:,} bytes; the limit for a transcript or session is {MAX_IMPORT_BYTES:,})")
+
+
 def read_text(path: Path) -> str:
+    """A UTF-8 file to import, refused before reading when it is over the size cap."""
     try:
-        raw = path.read_bytes()
+        size = path.stat().st_size
+        if size > MAX_IMPORT_BYTES:
+            raise _too_big(str(path), size)
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_IMPORT_BYTES + 1)
     except OSError as exc:
         raise _error(f"{path}: cannot read ({exc.strerror})") from None
+    if len(raw) > MAX_IMPORT_BYTES:  # grew while we looked, or not a regular file
+        raise _too_big(str(path), len(raw))
     if not raw.strip():
         raise _error(f"{path}: the file is empty")
     try:
@@ -121,6 +136,9 @@ def session_from_text(text: str, name: str, fw: Framework, level: str | None) ->
     stripped = text.lstrip("\ufeff").strip()
     if not stripped:
         raise _error(f"{name}: the file is empty")
+    if len(text) > MAX_TRANSCRIPT_CHARS:
+        # The same cap for a session JSON as for a text transcript: grading time grows with the text.
+        raise _error(f"{name}: too long ({len(text):,} characters; the limit is {MAX_TRANSCRIPT_CHARS:,})")
     if stripped.startswith("{"):
         try:
             data = json.loads(stripped)
@@ -205,7 +223,7 @@ def cmd_grade(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO)
     source = args.source
     path = Path(source)
     if source == "-":
-        session = session_from_text(stdin.read(), "stdin", fw, args.level)
+        session = session_from_text(stdin.read(MAX_TRANSCRIPT_CHARS + 1), "stdin", fw, args.level)
     elif path.is_file():
         session = session_from_text(read_text(path), source, fw, args.level)
     elif path.exists():
