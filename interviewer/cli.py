@@ -217,7 +217,7 @@ def _offer_grading(interviewer, args: argparse.Namespace, out: TextIO, err: Text
         err.write(f"error: grading failed: {exc}\nGrade it later with: python -m interviewer grade {session.id}\n")
         return
     if interviewer.store is not None:
-        interviewer.store.save_report(session.id, report.model_dump(mode="json"), report.overall_score)
+        cli_grade.save_graded(interviewer.store, session.id, report, err)
     out.write("\n" + " · ".join(f"{label}: {value}" for label, value in headline(report)) + "\n")
     out.writelines(f"  Step {s.step}. {s.title}: {step_line(s)}\n" for s in report.steps)
     out.write(f"Full report: python -m interviewer export {session.id} --format html -o report.html\n")

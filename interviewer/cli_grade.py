@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .results import Report
     from .session import Session
     from .settings import ModelSettings
+    from .store import Store
 
 # Bytes read from a file to import (a transcript, a session or report JSON);
 # the text itself is then held to MAX_TRANSCRIPT_CHARS (UTF-8 is at most 4 bytes a character).
@@ -208,6 +209,36 @@ def write_report(report: Report, fmt: str, args: argparse.Namespace, out: TextIO
     err.write(f"Report written to {path}\n")
 
 
+def save_graded(store: Store, session_id: str, report: Report, err: TextIO) -> bool:
+    """Store ``report`` as the session's latest unless it is worse than the one
+    stored (results.replaces); says which on ``err``. False when not saved."""
+    from .errors import StoreError
+    from .results import ReportError, graded_steps, load_report, replaces
+
+    stored = store.latest_report(session_id)
+    previous = None
+    if stored is not None:
+        try:
+            previous = load_report(dict(stored.data))
+        except ReportError:
+            previous = None  # an unreadable report is no good report to keep
+    if not replaces(report, previous):
+        kept = (
+            f"the report of {stored.created_at:%Y-%m-%d %H:%M} ({graded_steps(previous)} step(s) graded) is kept"
+            if stored is not None and previous is not None
+            else "nothing was saved"
+        )
+        err.write(f"This grading graded {graded_steps(report)} step(s), so it is not saved: {kept}.\n")
+        return False
+    try:
+        store.save_report(session_id, report.model_dump(mode="json"), report.overall_score)
+    except StoreError as exc:
+        err.write(f"warning: {exc}\n")
+        return False
+    err.write(f"Saved the report with session {session_id}.\n")
+    return True
+
+
 # --- commands ----------------------------------------------------------------------------
 
 
@@ -258,8 +289,7 @@ def cmd_grade(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO)
 
     report = grade_session(fw, session, settings, samples=args.samples, on_progress=progress)
     if store is not None:
-        store.save_report(session.id, report.model_dump(mode="json"), report.overall_score)
-        err.write(f"Saved the report with session {session.id}.\n")
+        save_graded(store, session.id, report, err)
     write_report(report, fmt, args, out, err)
     reached = [s for s in report.steps if s.status != "not covered"]
     if reached and all(s.status == "not graded" for s in reached):
