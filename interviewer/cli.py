@@ -223,6 +223,30 @@ def _offer_grading(interviewer, args: argparse.Namespace, out: TextIO, err: Text
     out.write(f"Full report: python -m interviewer export {session.id} --format html -o report.html\n")
 
 
+def keep_unsent(rest: list[str], session_id: str, args: argparse.Namespace, out: TextIO, err: TextIO) -> None:
+    """Piped answers after a failed reply are not sent, and not dropped either:
+    they go to a file that ``resume`` reads back from stdin."""
+    if not rest:
+        return
+    body = "\n\n".join(rest) + "\n"
+    try:
+        folder = data_dir(args) / "unsent"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{session_id}.txt"
+        path.write_text(body, encoding="utf-8")
+    except (OSError, InterviewerError) as exc:
+        err.write(
+            f"{len(rest)} answer(s) after it were not sent and could not be saved "
+            f"({getattr(exc, 'strerror', None) or exc}); here they are:\n"
+        )
+        out.write(body)
+        return
+    err.write(
+        f"{len(rest)} answer(s) after it were not sent; they are kept in {path}.\n"
+        f"Continue with them: python -m interviewer resume {session_id} < {path}\n"
+    )
+
+
 def _run(interviewer, args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:  # type: ignore[no-untyped-def]
     from .agent import Reply
     from .errors import ConflictError, LLMError
@@ -271,6 +295,15 @@ def _run(interviewer, args: argparse.Namespace, out: TextIO, err: TextIO, stdin:
         out.write(text.flush() + "\n")
         return True
 
+    interactive = stdin.isatty()
+    answers = read_answers(stdin, interactive, out if interactive else None)
+
+    def stopped() -> int:
+        """A reply failed: keep the piped answers not yet sent, and say how to go on."""
+        if not interactive:
+            keep_unsent(list(answers), session.id, args, out, err)
+        return EXIT_USAGE
+
     if session.offline:
         out.write(f"[{OFFLINE_LABEL}]\n")
     else:
@@ -278,21 +311,20 @@ def _run(interviewer, args: argparse.Namespace, out: TextIO, err: TextIO, stdin:
     out.write("Commands: /hint, /next (move to the next step), /quit (pause; resume later), /end.\n")
     if not session.turns:
         if not speak(interviewer.open(), typed_now=False):
-            return EXIT_USAGE
+            return stopped()
     elif session.awaiting_reply():
         last = session.turns[-1]
         out.write(f"\n(Resuming {session.id} at step {session.current_step}; the interviewer owes a reply to:)\n")
         out.write(f"You: {plain(last.text)}\n")
         if not speak(interviewer.retry(), typed_now=False):
-            return EXIT_USAGE
+            return stopped()
     else:
         out.write(f"\n(Resuming {session.id} at step {session.current_step}.) Last from the interviewer:\n")
         last = next((t for t in reversed(session.turns) if t.role == "interviewer"), None)
         if last:
             out.write(f"Interviewer: {plain(last.text)}\n")
 
-    interactive = stdin.isatty()
-    for message in read_answers(stdin, interactive, out if interactive else None):
+    for message in answers:
         command = message.strip().lower()
         if not interactive:
             out.write(f"\nYou: {message}\n")
@@ -315,7 +347,7 @@ def _run(interviewer, args: argparse.Namespace, out: TextIO, err: TextIO, stdin:
             err.write(f"{exc}\n")
             continue
         if not speak(reply, typed_now=True):
-            return EXIT_USAGE
+            return stopped()
         if reply.plan.closing:
             break
     try:
