@@ -268,4 +268,133 @@ def test_the_reliability_doc_lists_every_bad_input() -> None:
     wanted = f"{head}{START}\n{doc_table()}\n{END}{tail}"
     if os.environ.get("UPDATE_DOCS"):
         DOC.write_text(wanted, encoding="utf-8")
+        text = wanted
     assert text == wanted, "docs/reliability.md is out of date: UPDATE_DOCS=1 python -m pytest tests/test_bad_inputs.py"
+
+
+# --- faults that must keep data ---------------------------------------------------------
+
+
+def _interview_offline(capsys: pytest.CaptureFixture[str]) -> str:
+    answers = "\n\n".join(f"We serve 300M users; p99 under 100 ms; answer {i}." for i in range(6))
+    code, shown = run_cli([*INTERVIEW, "--offline"], capsys, answers + "\n")
+    assert code == 0, shown
+    return shown.split("Session id: ")[1].split()[0]
+
+
+def test_a_failed_regrade_keeps_the_latest_good_report(
+    data_dir: Path, fake_llm: FakeOpenAI, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sid = _interview_offline(capsys)
+    code, shown = run_cli(["grade", sid, "--offline", "--format", "json"], capsys)
+    assert code == 0 and "Saved the report" in shown
+    good = Store(data_dir).latest_report(sid)
+    assert good is not None
+
+    fake_llm.default = Reply(status=500, error="down")
+    code, shown = run_cli(["grade", sid, "--model", "openai/scripted", "--api-base", fake_llm.base_url], capsys)
+    assert code == 1 and "no step could be graded" in shown
+    assert "it is not saved: the report of" in shown and "is kept" in shown
+    latest = Store(data_dir).latest_report(sid)
+    assert latest is not None and latest.id == good.id
+    code, shown = run_cli(["export", sid, "--format", "json"], capsys)
+    assert code == 0 and '"offline": true' in shown and "not graded" not in shown
+
+
+def test_a_regrade_that_grades_fewer_steps_does_not_replace(fw: Framework, data_dir: Path) -> None:
+    from interviewer.grader import grade_session
+    from interviewer.results import graded_steps, replaces
+
+    s = new_session(fw)
+    s.turns += [turn("interviewer", "Who are the users?", 1), turn("candidate", "300M users, p99 100 ms.", 1)]
+    good = grade_session(fw, s, None)
+    assert graded_steps(good) == 1 and replaces(good, None)
+    steps = [st.model_copy(update={"status": "not graded"}) if st.step == 1 else st for st in good.steps]
+    failed = good.model_copy(update={"steps": steps})
+    assert not replaces(failed, good) and not replaces(failed, None)
+    assert replaces(good, good)
+
+
+def test_missing_provider_key_is_named_and_not_retried(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("INTERVIEWER_RETRIES", "3")
+    code, shown = run_cli([*INTERVIEW, "--model", "gpt-4o-mini"], capsys, "hello\n")
+    assert code == 2 and "No API key for gpt-4o-mini" in shown and "OPENAI_API_KEY" in shown
+    assert "HTTP 500" not in shown and "Traceback" not in shown
+    log = (data_dir / "interviewer.log").read_text(encoding="utf-8")
+    assert "attempt 1" in log and "attempt 2" not in log
+
+
+def test_tilde_in_the_data_dir_is_the_same_folder_for_cli_and_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("INTERVIEWER_DATA_DIR", "~/practice")
+    sid = _interview_offline(capsys)
+    assert (tmp_path / "practice" / "interviewer.db").is_file() and not Path("~").exists()
+    code, shown = run_cli(["--data-dir", "~/practice", "sessions"], capsys)
+    assert code == 0 and sid in shown
+    from interviewer.settings import load_settings
+
+    assert load_settings().data_dir == tmp_path / "practice"  # what the app's store() opens
+    at = ok(new_app(session=sid).run())
+    assert any("Report" in t.value for t in at.title)
+
+
+def _read_only_runner(folder: Path) -> list[str] | None:
+    """A command prefix that runs a program with ``folder`` read-only, or None."""
+    import shutil
+    import subprocess
+
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        for p in folder.iterdir():
+            p.chmod(0o444)
+        return []
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return None
+    probe = subprocess.run(
+        [unshare, "-m", "sh", "-c", f"mount --bind {folder} {folder} && mount -o remount,ro,bind {folder}"],
+        capture_output=True,
+    )
+    if probe.returncode != 0:
+        return None
+    return [unshare, "-m", "sh", "-c", f'mount --bind {folder} {folder} && mount -o remount,ro,bind {folder} && exec "$@"', "sh"]  # fmt: skip
+
+
+def test_a_read_only_data_dir_still_lists_sessions(
+    data_dir: Path, fw: Framework, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import subprocess
+    import sys
+
+    sid = _interview_offline(capsys)
+    from interviewer.store import dispose_engines
+
+    dispose_engines()  # checkpoint and close, as a finished CLI run leaves it
+    prefix = _read_only_runner(data_dir)
+    if prefix is None:
+        pytest.skip("cannot make a folder read-only here (root without mount namespaces)")
+    env = {**os.environ, "INTERVIEWER_DATA_DIR": str(data_dir)}
+
+    def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*prefix, sys.executable, "-m", "interviewer", *args],
+            cwd=ROOT, env=env, input=stdin, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+
+    try:
+        listing = run("sessions")
+        assert listing.returncode == 0, listing.stderr
+        assert sid in listing.stdout and "ended" in listing.stdout
+        graded = run("grade", sid, "--offline", "--format", "json")
+        assert graded.returncode == 0 and '"offline": true' in graded.stdout
+        assert "read-only" in graded.stderr and "Traceback" not in graded.stderr
+        new = run(*INTERVIEW, stdin="hello\n")
+        assert new.returncode == 2 and "read-only" in new.stderr and "Traceback" not in new.stderr
+    finally:
+        if os.geteuid() != 0:
+            data_dir.chmod(0o755)
+    assert [r.id for r in Store(data_dir).list_sessions()] == [sid]
