@@ -152,7 +152,7 @@ def seed(data_dir: Path, fw: Framework) -> str:
 def snapshot(data_dir: Path) -> tuple[list[str], list[str]]:
     """The store's rows and the other files (the log, SQLite's -wal/-shm aside)."""
     with sqlite3.connect(data_dir / "interviewer.db") as db:
-        rows = [line for line in db.iterdump() if not line.startswith("INSERT INTO \"migrations\"")]
+        rows = [line for line in db.iterdump() if not line.startswith('INSERT INTO "migrations"')]
     files = sorted(
         str(p.relative_to(data_dir))
         for p in data_dir.rglob("*")
