@@ -13,7 +13,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-from .cli_common import EXIT_OK, EXIT_USAGE, content, data_dir, load_session, model_settings, open_store, print_json
+from .cli_common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    api_base_arg,
+    content,
+    data_dir,
+    load_session,
+    model_settings,
+    open_store,
+    print_json,
+)
 from .errors import InputError, InterviewerError, NotFoundError
 from .framework import LEVELS, STEP_COUNT
 
@@ -208,10 +218,34 @@ def _offer_grading(interviewer, args: argparse.Namespace, out: TextIO, err: Text
         err.write(f"error: grading failed: {exc}\nGrade it later with: python -m interviewer grade {session.id}\n")
         return
     if interviewer.store is not None:
-        interviewer.store.save_report(session.id, report.model_dump(mode="json"), report.overall_score)
+        cli_grade.save_graded(interviewer.store, session.id, report, err)
     out.write("\n" + " · ".join(f"{label}: {value}" for label, value in headline(report)) + "\n")
     out.writelines(f"  Step {s.step}. {s.title}: {step_line(s)}\n" for s in report.steps)
     out.write(f"Full report: python -m interviewer export {session.id} --format html -o report.html\n")
+
+
+def keep_unsent(rest: list[str], session_id: str, args: argparse.Namespace, out: TextIO, err: TextIO) -> None:
+    """Piped answers after a failed reply are not sent, and not dropped either:
+    they go to a file that ``resume`` reads back from stdin."""
+    if not rest:
+        return
+    body = "\n\n".join(rest) + "\n"
+    try:
+        folder = data_dir(args) / "unsent"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{session_id}.txt"
+        path.write_text(body, encoding="utf-8")
+    except (OSError, InterviewerError) as exc:
+        err.write(
+            f"{len(rest)} answer(s) after it were not sent and could not be saved "
+            f"({getattr(exc, 'strerror', None) or exc}); here they are:\n"
+        )
+        out.write(body)
+        return
+    err.write(
+        f"{len(rest)} answer(s) after it were not sent; they are kept in {path}.\n"
+        f"Continue with them: python -m interviewer resume {session_id} < {path}\n"
+    )
 
 
 def _run(interviewer, args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:  # type: ignore[no-untyped-def]
@@ -269,6 +303,15 @@ def _run(interviewer, args: argparse.Namespace, out: TextIO, err: TextIO, stdin:
             if n.before == len(session.turns):
                 out.write(f"({notice_plain(n.text)})\n")
 
+    interactive = stdin.isatty()
+    answers = read_answers(stdin, interactive, out if interactive else None)
+
+    def stopped() -> int:
+        """A reply failed: keep the piped answers not yet sent, and say how to go on."""
+        if not interactive:
+            keep_unsent(list(answers), session.id, args, out, err)
+        return EXIT_USAGE
+
     if session.offline:
         out.write(f"[{OFFLINE_LABEL}]\n")
     else:
@@ -277,14 +320,14 @@ def _run(interviewer, args: argparse.Namespace, out: TextIO, err: TextIO, stdin:
     if not session.turns:
         show_notices()
         if not speak(interviewer.open(), typed_now=False):
-            return EXIT_USAGE
+            return stopped()
     elif session.awaiting_reply():
         last = session.turns[-1]
         out.write(f"\n(Resuming {session.id} at step {session.current_step}; the interviewer owes a reply to:)\n")
         out.write(f"You: {plain(last.text)}\n")
         show_notices()
         if not speak(interviewer.retry(), typed_now=False):
-            return EXIT_USAGE
+            return stopped()
     else:
         out.write(f"\n(Resuming {session.id} at step {session.current_step}.) Last from the interviewer:\n")
         last = next((t for t in reversed(session.turns) if t.role == "interviewer"), None)
@@ -292,8 +335,7 @@ def _run(interviewer, args: argparse.Namespace, out: TextIO, err: TextIO, stdin:
             out.write(f"Interviewer: {plain(last.text)}\n")
         show_notices()
 
-    interactive = stdin.isatty()
-    for message in read_answers(stdin, interactive, out if interactive else None):
+    for message in answers:
         command = message.strip().lower()
         if not interactive:
             out.write(f"\nYou: {message}\n")
@@ -316,7 +358,7 @@ def _run(interviewer, args: argparse.Namespace, out: TextIO, err: TextIO, stdin:
             err.write(f"{exc}\n")
             continue
         if not speak(reply, typed_now=True):
-            return EXIT_USAGE
+            return stopped()
         if reply.plan.closing:
             break
     try:
@@ -500,7 +542,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--minutes", type=_minutes, default=45)
     p.add_argument("--model", help=model_help)
     p.add_argument("--grader-model", help="model for grading (default: the interviewer's)")
-    p.add_argument("--api-base", help="URL of an OpenAI-compatible or Ollama server (env INTERVIEWER_API_BASE)")
+    p.add_argument(
+        "--api-base", type=api_base_arg, help="URL of an OpenAI-compatible or Ollama server (env INTERVIEWER_API_BASE)"
+    )
     p.add_argument("--offline", action="store_true", help="no model: a scripted interviewer")
 
     sessions = sub.add_parser("sessions", help=f"list saved interviews, newest first, {SESSIONS_PAGE} a page")
@@ -510,7 +554,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("resume", help="continue a saved interview")
     p.add_argument("session_id")
     p.add_argument("--model", help=model_help)
-    p.add_argument("--api-base")
+    p.add_argument("--api-base", type=api_base_arg, help="URL of the model server (env INTERVIEWER_API_BASE)")
     p.add_argument("--offline", action="store_true")
 
     from . import cli_grade

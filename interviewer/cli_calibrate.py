@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from .cli_common import EXIT_OK, content, samples_arg
+from .cli_common import EXIT_OK, api_base_arg, content, samples_arg
 from .results import MAX_SAMPLES
 from .settings import grader_model_for, is_offline_model, load_settings
 
@@ -34,7 +34,9 @@ def add_parser(sub: argparse._SubParsersAction, model_help: str) -> None:  # typ
         help=f"grader model: {model_help}; default: INTERVIEWER_GRADER_MODEL, then INTERVIEWER_MODEL, else offline",
     )
     which.add_argument("--offline", action="store_true", help="run the offline coverage check (no model)")
-    p.add_argument("--api-base", help="URL of an OpenAI-compatible or Ollama server (env INTERVIEWER_API_BASE)")
+    p.add_argument(
+        "--api-base", type=api_base_arg, help="URL of an OpenAI-compatible or Ollama server (env INTERVIEWER_API_BASE)"
+    )
     p.add_argument("--samples", type=samples_arg, default=1, help=f"grade each step k times (1-{MAX_SAMPLES})")
     p.add_argument("--quick", action="store_true", help="grade the 5-transcript subset only")
     p.add_argument("--json", action="store_true", help="print the result as JSON instead of a table")

@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from .errors import NotFoundError
+from .errors import NotFoundError, SettingsError
 from .framework import Framework, framework
-from .settings import ModelSettings, Settings, check_dir, load_settings
+from .settings import ModelSettings, Settings, check_api_base, check_dir, load_settings
 
 if TYPE_CHECKING:
     from .session import Session
@@ -59,6 +59,15 @@ def model_settings(args: argparse.Namespace, session_model: str | None = None) -
     if getattr(args, "offline", False):
         return settings().model_settings("offline")
     return settings().model_settings(args.model or session_model, args.api_base)
+
+
+def api_base_arg(value: str) -> str:
+    """argparse type for --api-base: an http(s) URL with a host, refused at once
+    (exit 2) instead of being retried as a connection error for a minute."""
+    try:
+        return check_api_base(value, "--api-base") or ""
+    except SettingsError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--api-base ")) from None
 
 
 def samples_arg(value: str) -> int:

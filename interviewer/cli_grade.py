@@ -11,19 +11,24 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from .cli_common import EXIT_OK, content, load_session, open_store, samples_arg
+from .cli_common import EXIT_OK, api_base_arg, content, load_session, open_store, samples_arg
 from .errors import InputError
 from .export import FORMATS, SUFFIXES
 from .framework import LEVELS
 from .results import MAX_SAMPLES
 from .settings import grader_model_for, is_offline_model, load_settings
+from .transcript import MAX_TRANSCRIPT_CHARS
 
 if TYPE_CHECKING:
     from .framework import Framework
     from .results import Report
     from .session import Session
     from .settings import ModelSettings
+    from .store import Store
 
+# Bytes read from a file to import (a transcript, a session or report JSON);
+# the text itself is then held to MAX_TRANSCRIPT_CHARS (UTF-8 is at most 4 bytes a character).
+MAX_IMPORT_BYTES = 4 * MAX_TRANSCRIPT_CHARS
 # Not one step could be graded (the model failed throughout).
 EXIT_GRADING_FAILED = 1
 
@@ -52,7 +57,9 @@ def add_parsers(sub: argparse._SubParsersAction, model_help: str) -> None:  # ty
         action="store_true",
         help="run the rule-based offline coverage check (no model; no score or verdict)",
     )
-    p.add_argument("--api-base", help="URL of an OpenAI-compatible or Ollama server (env INTERVIEWER_API_BASE)")
+    p.add_argument(
+        "--api-base", type=api_base_arg, help="URL of an OpenAI-compatible or Ollama server (env INTERVIEWER_API_BASE)"
+    )
     p.add_argument("--level", choices=LEVELS, help="grade against this level instead of the session's")
     p.add_argument(
         "--samples",
@@ -94,11 +101,22 @@ def output_format(args: argparse.Namespace) -> str:
     return "md"
 
 
+def _too_big(name: str, size: int) -> Exception:
+    return _error(f"{name}: too large ({size:,} bytes; the limit for a transcript or session is {MAX_IMPORT_BYTES:,})")
+
+
 def read_text(path: Path) -> str:
+    """A UTF-8 file to import, refused before reading when it is over the size cap."""
     try:
-        raw = path.read_bytes()
+        size = path.stat().st_size
+        if size > MAX_IMPORT_BYTES:
+            raise _too_big(str(path), size)
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_IMPORT_BYTES + 1)
     except OSError as exc:
         raise _error(f"{path}: cannot read ({exc.strerror})") from None
+    if len(raw) > MAX_IMPORT_BYTES:  # grew while we looked, or not a regular file
+        raise _too_big(str(path), len(raw))
     if not raw.strip():
         raise _error(f"{path}: the file is empty")
     try:
@@ -119,6 +137,9 @@ def session_from_text(text: str, name: str, fw: Framework, level: str | None) ->
     stripped = text.lstrip("\ufeff").strip()
     if not stripped:
         raise _error(f"{name}: the file is empty")
+    if len(text) > MAX_TRANSCRIPT_CHARS:
+        # The same cap for a session JSON as for a text transcript: grading time grows with the text.
+        raise _error(f"{name}: too long ({len(text):,} characters; the limit is {MAX_TRANSCRIPT_CHARS:,})")
     if stripped.startswith("{"):
         try:
             data = json.loads(stripped)
@@ -188,6 +209,36 @@ def write_report(report: Report, fmt: str, args: argparse.Namespace, out: TextIO
     err.write(f"Report written to {path}\n")
 
 
+def save_graded(store: Store, session_id: str, report: Report, err: TextIO) -> bool:
+    """Store ``report`` as the session's latest unless it is worse than the one
+    stored (results.replaces); says which on ``err``. False when not saved."""
+    from .errors import StoreError
+    from .results import ReportError, graded_steps, load_report, replaces
+
+    stored = store.latest_report(session_id)
+    previous = None
+    if stored is not None:
+        try:
+            previous = load_report(dict(stored.data))
+        except ReportError:
+            previous = None  # an unreadable report is no good report to keep
+    if not replaces(report, previous):
+        kept = (
+            f"the report of {stored.created_at:%Y-%m-%d %H:%M} ({graded_steps(previous)} step(s) graded) is kept"
+            if stored is not None and previous is not None
+            else "nothing was saved"
+        )
+        err.write(f"This grading graded {graded_steps(report)} step(s), so it is not saved: {kept}.\n")
+        return False
+    try:
+        store.save_report(session_id, report.model_dump(mode="json"), report.overall_score)
+    except StoreError as exc:
+        err.write(f"warning: {exc}\n")
+        return False
+    err.write(f"Saved the report with session {session_id}.\n")
+    return True
+
+
 # --- commands ----------------------------------------------------------------------------
 
 
@@ -203,7 +254,7 @@ def cmd_grade(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO)
     source = args.source
     path = Path(source)
     if source == "-":
-        session = session_from_text(stdin.read(), "stdin", fw, args.level)
+        session = session_from_text(stdin.read(MAX_TRANSCRIPT_CHARS + 1), "stdin", fw, args.level)
     elif path.is_file():
         session = session_from_text(read_text(path), source, fw, args.level)
     elif path.exists():
@@ -238,8 +289,7 @@ def cmd_grade(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO)
 
     report = grade_session(fw, session, settings, samples=args.samples, on_progress=progress)
     if store is not None:
-        store.save_report(session.id, report.model_dump(mode="json"), report.overall_score)
-        err.write(f"Saved the report with session {session.id}.\n")
+        save_graded(store, session.id, report, err)
     write_report(report, fmt, args, out, err)
     reached = [s for s in report.steps if s.status != "not covered"]
     if reached and all(s.status == "not graded" for s in reached):

@@ -176,6 +176,23 @@ class Report(_Model):
         raise KeyError(number)  # a programming error, not user input
 
 
+def graded_steps(report: Report) -> int:
+    """Steps that got a grade (or an offline coverage check), not "not graded" or "not covered"."""
+    return sum(s.status in ("graded", "offline") for s in report.steps)
+
+
+def replaces(new: Report, old: Report | None) -> bool:
+    """May ``new`` be stored as a session's latest report?
+
+    Not when no step could be graded (the model failed throughout), and not
+    when it graded fewer steps than the stored report: a regrade that failed
+    part-way never replaces a good report (``export`` would show its gaps).
+    """
+    if graded_steps(new) == 0:
+        return False
+    return old is None or graded_steps(new) >= graded_steps(old)
+
+
 # --- JSON ---------------------------------------------------------------------
 
 

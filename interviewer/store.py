@@ -257,7 +257,7 @@ _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, read_only: bool = False) -> Engine:
     engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
 
     @sa.event.listens_for(engine, "connect")
@@ -266,7 +266,8 @@ def _sqlite_engine(url: str) -> Engine:
         # over (SQLAlchemy's documented recipe) and begin explicitly below.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
+        if not read_only:  # a read-only file keeps the journal mode it was written with
+            cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
@@ -274,23 +275,49 @@ def _sqlite_engine(url: str) -> Engine:
     @sa.event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
         # IMMEDIATE: take the write lock up front, so two writers queue
-        # instead of failing on a lock upgrade half-way through.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # instead of failing on a lock upgrade half-way through. A read-only
+        # file cannot take that lock; plain BEGIN reads a consistent snapshot.
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
 
-def engine_for(url: str) -> Engine:
+def engine_for(url: str, *, read_only: bool = False) -> Engine:
     with _engines_lock:
         engine = _engines.get(url)
         if engine is None:
             if url.startswith("sqlite"):
-                engine = _sqlite_engine(url)
+                engine = _sqlite_engine(url, read_only)
             else:
                 engine = sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
-            _migrate(engine)
+            if read_only:
+                _check_migrated(engine)
+            else:
+                _migrate(engine)
             _engines[url] = engine
         return engine
+
+
+def _read_only_urls(path: Path) -> list[str]:
+    """SQLite URLs that open ``path`` without writing: ``mode=ro`` first; then
+    ``immutable=1``, which also works where the WAL's shared-memory file
+    cannot be created (a read-only folder)."""
+    from urllib.parse import quote
+
+    where = quote(str(path.resolve()))
+    return [f"sqlite:///file:{where}?mode=ro&uri=true", f"sqlite:///file:{where}?immutable=1&uri=true"]
+
+
+def _check_migrated(engine: Engine) -> None:
+    """A store opened read-only cannot be upgraded: it must already be current."""
+    with engine.connect() as db:
+        done = set(db.execute(sa.select(migrations_t.c.name)).scalars())
+    missing = [fn.__name__ for fn in MIGRATIONS if fn.__name__ not in done]
+    if missing:
+        raise StoreError(
+            f"The session store is read-only and older than this version ({len(missing)} upgrade(s) pending); "
+            "open it once where it can be written"
+        )
 
 
 def dispose_engines() -> None:
@@ -350,10 +377,33 @@ class Store:
             self.path = None
         self.url = url
         self.where = str(self.path) if self.path else _describe(url)
+        # True when the SQLite file could only be opened for reading (a
+        # read-only folder or file): listing and viewing work, saving says why not.
+        self.read_only = False
         try:
             self.engine = engine_for(url)
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"Cannot open the session store ({self.where}): {_reason(exc)}") from None
+            if self.path is None or not self.path.is_file():
+                raise StoreError(f"Cannot open the session store ({self.where}): {_reason(exc)}") from None
+            self.engine = self._open_read_only(self.path, exc)
+
+    def _open_read_only(self, path: Path, first: sa.exc.SQLAlchemyError) -> Engine:
+        for url in _read_only_urls(path):
+            try:
+                engine = engine_for(url, read_only=True)
+            except sa.exc.SQLAlchemyError:
+                continue
+            self.read_only = True
+            self.url = url
+            return engine
+        raise StoreError(f"Cannot open the session store ({self.where}): {_reason(first)}") from None
+
+    def _writable(self, what: str) -> None:
+        if self.read_only:
+            raise StoreError(f"Cannot {what} ({self.where}): {_read_only_reason()}")
+
+    def _write_reason(self, exc: Exception) -> str:
+        return _read_only_reason() if self.read_only else _reason(exc)
 
     def close(self) -> None:
         """Nothing to do per store: engines are shared; see ``dispose_engines``."""
@@ -373,6 +423,7 @@ class Store:
         None) may only be created; one that another writer changed since it
         was read raises ConflictError and nothing is written.
         """
+        self._writable("save the interview")
         meta = json.dumps(session.model_dump(mode="json", exclude={"turns"}))
         now = utcnow().isoformat()
         try:
@@ -430,7 +481,7 @@ class Store:
             # Two writers created the same id at once, or raced on a turn index.
             raise ConflictError(CONFLICT_MESSAGE) from None
         except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"Cannot save the interview ({self.where}): {_reason(exc)}") from None
+            raise StoreError(f"Cannot save the interview ({self.where}): {self._write_reason(exc)}") from None
         session.stored_version = version
 
     def append_turn(self, session: Session, turn: Turn) -> None:
@@ -516,6 +567,7 @@ class Store:
         producing the reply. A lease that was never released (a closed tab,
         a crash) simply expires.
         """
+        self._writable("answer in this interview")
         now = utcnow()
         c = sessions_t.c
         with self.engine.begin() as db:
@@ -531,6 +583,8 @@ class Store:
         return done.rowcount == 1
 
     def release_reply(self, session_id: str, holder: str) -> None:
+        if self.read_only:
+            return  # nothing was claimed
         c = sessions_t.c
         with self.engine.begin() as db:
             db.execute(
@@ -541,6 +595,7 @@ class Store:
 
     # --- reports ------------------------------------------------------------
     def save_report(self, session_id: str, data: dict[str, object], overall_score: float | None) -> int:
+        self._writable("save the report")
         with self.engine.begin() as db:
             owned = db.execute(sa.select(sessions_t.c.id).where(sessions_t.c.id == session_id, self._mine())).first()
             if owned is None:
@@ -615,6 +670,10 @@ class Store:
             )
             for row in reversed(rows)
         ]
+
+
+def _read_only_reason() -> str:
+    return "the store is read-only here (check the permissions of the data directory); nothing was changed"
 
 
 def _reason(exc: Exception) -> str:

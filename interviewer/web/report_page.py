@@ -11,7 +11,7 @@ from streamlit.delta_generator import DeltaGenerator
 from .. import export, report
 from ..errors import ReportError
 from ..markdown_safe import plain
-from ..results import load_report
+from ..results import graded_steps, load_report, replaces
 from ..session import Session
 from . import model_choice, views
 from .diagrams import render_text
@@ -49,11 +49,14 @@ def graded_report(session: Session) -> None:
     grade_errors: dict[str, str] = st.session_state.setdefault("_grade_error", {})
     regrade = st.session_state.pop("_regrade", None) == session.id
     result = None
-    if stored is not None and not regrade:
+    previous = None
+    if stored is not None:
         try:
-            result = load_report(stored.data)
+            previous = load_report(stored.data)
         except ReportError as exc:
             st.warning(f"The saved report could not be read ({plain(str(exc))}); grading again.")
+    if not regrade:
+        result = previous
     if result is None and session.id in grade_errors and not regrade:
         st.error(plain(grade_errors[session.id]), icon=":material/error:")
         st.button("Retry grading", type="primary", on_click=_ask_regrade, args=(session.id,))
@@ -75,10 +78,26 @@ def graded_report(session: Session) -> None:
                 status.update(label="Grading failed", state="error")
                 grade_errors[session.id] = f"Grading failed: {exc}"
                 st.rerun()
-            store().save_report(session.id, result.model_dump(mode="json"), result.overall_score)
-            status.update(label="Graded", state="complete", expanded=False)
+            if not replaces(result, previous):
+                # A failed (or partly failed) regrade never replaces a good report.
+                status.update(label="Grading failed", state="error")
+                reason = next((s.reason for s in result.steps if s.status == "not graded" and s.reason), "")
+                failed = f"Only {graded_steps(result)} step(s) could be graded{': ' + reason if reason else ''}."
+                if previous is None:
+                    grade_errors[session.id] = f"Grading failed. {failed}"
+                    st.rerun()
+                st.session_state.setdefault("_regrade_kept", {})[session.id] = (
+                    f"{failed} The earlier report ({graded_steps(previous)} step(s) graded) is kept."
+                )
+                result = previous
+            else:
+                store().save_report(session.id, result.model_dump(mode="json"), result.overall_score)
+                status.update(label="Graded", state="complete", expanded=False)
         progress_box.empty()
         grade_errors.pop(session.id, None)
+    kept = st.session_state.get("_regrade_kept", {}).pop(session.id, None)
+    if kept:
+        st.warning(plain(kept), icon=":material/history:")
     show_report(session, result)
 
 
