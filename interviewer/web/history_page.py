@@ -1,4 +1,4 @@
-"""The history page: the score trend and every session, each row opening its session."""
+"""The history page: the score trend and every session, a page at a time, each row opening its session."""
 
 from __future__ import annotations
 
@@ -11,33 +11,52 @@ from . import views
 from .state import go, store
 
 TABLE_KEY = "history_table"
+# st.session_state key: the table page shown (0-based).
+PAGE_KEY = "history_page"
+# Rows a page: one screen on a laptop, and one bounded query however long the history.
+PAGE_SIZE = 20
 
 
 def history_page() -> None:
     st.title("History")
-    summaries = store().list_sessions(limit=500)
-    if not summaries:
+    total = store().count_sessions()
+    if not total:
         st.info("No interviews yet. Start one from “New interview”.")
         return
     st.subheader("Score trend")
-    rows = trend_rows()
-    if rows:
-        by_step = st.toggle(
-            "Show each step", key="history_steps", help="One line per step instead of the overall score."
-        )
-        shown = [r for r in rows if (r["series"] != "Overall") == by_step]
-        if shown:
-            score_chart(shown)
-        else:
-            st.caption("No step was graded yet.")
-    else:
-        st.caption("No graded interviews yet: scores appear here once interviews are graded.")
+    trend()
     st.subheader("Past sessions")
+    sessions_table(total)
+
+
+def trend() -> None:
+    """One overall line by default, from the reports' score column; the
+    per-step lines (which read every report) only when asked for."""
+    overall = store().overall_scores()
+    if not overall:
+        st.caption("No graded interviews yet: scores appear here once interviews are graded.")
+        return
+    by_step = st.toggle("Show each step", key="history_steps", help="One line per step instead of the overall score.")
+    if by_step:
+        rows = views.trend_rows([], trends.score_trends(store().list_reports()))
+    else:
+        rows = views.trend_rows(overall, {})
+    if rows:
+        score_chart(rows)
+    else:
+        st.caption("No step was graded yet.")
+
+
+def sessions_table(total: int) -> None:
+    window = views.page_window(total, st.session_state.get(PAGE_KEY, 0), PAGE_SIZE)
+    st.session_state[PAGE_KEY] = window.page
+    summaries = store().list_sessions(limit=window.limit, offset=window.offset)
     st.caption("Select a row to open that session.")
     table = views.session_rows(summaries)
     ids = [str(row["id"]) for row in table]
-    # A fresh key after each opening, so coming back does not re-open it.
-    key = f"{TABLE_KEY}_{st.session_state.get(TABLE_KEY, 0)}"
+    # A fresh key after each opening (so coming back does not re-open it)
+    # and for each page (a selection is a row number on one page).
+    key = f"{TABLE_KEY}_{st.session_state.get(TABLE_KEY, 0)}_{window.page}"
     st.dataframe(
         table,
         hide_index=True,
@@ -56,6 +75,30 @@ def history_page() -> None:
             "score": st.column_config.TextColumn("Score", width=65),
         },
     )
+    if window.pages == 1:
+        return
+    with st.container(horizontal=True, gap="small", vertical_alignment="center", key="history_pager"):
+        st.button(
+            "Newer",
+            icon=":material/chevron_left:",
+            on_click=_turn_page,
+            args=(window.page - 1,),
+            disabled=window.page == 0,
+            key="history_newer",
+        )
+        st.caption(window.caption)
+        st.button(
+            "Older",
+            icon=":material/chevron_right:",
+            on_click=_turn_page,
+            args=(window.page + 1,),
+            disabled=window.page >= window.pages - 1,
+            key="history_older",
+        )
+
+
+def _turn_page(page: int) -> None:
+    st.session_state[PAGE_KEY] = page
 
 
 def _open_selected(key: str, ids: list[str]) -> None:
@@ -85,8 +128,3 @@ def score_chart(rows: list[dict[str, object]]) -> None:
     )
     chart = base.mark_line() + base.mark_point(filled=True, size=50)
     st.altair_chart(chart, width="stretch")
-
-
-def trend_rows() -> list[dict[str, object]]:
-    reports = store().list_reports()
-    return views.trend_rows(trends.overall_trend(reports), trends.score_trends(reports))
