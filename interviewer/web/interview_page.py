@@ -134,7 +134,8 @@ def notices(session: Session, before: int) -> None:
     """The program's lines in the transcript (model switches) that come before turn ``before``."""
     for notice in session.notices:
         if notice.before == before:
-            st.caption(f":material/swap_horiz: {notice.text}")
+            # Words only: an icon in Markdown is read out as "swap_horiz icon".
+            st.caption(notice.text)
 
 
 def header(session: Session) -> None:
