@@ -258,12 +258,16 @@ def test_interview_in_a_real_browser(
             expect(messages(page).nth(5)).to_contain_text("Here is my sketch:")
             # Drawn at a readable size, in a frame as tall as the diagram (no blank gap).
             drawn = messages(page).nth(5).locator("iframe")
-            sizes = drawn.element_handle().content_frame().evaluate(
-                """() => ({
+            sizes = (
+                drawn.element_handle()
+                .content_frame()
+                .evaluate(
+                    """() => ({
                   label: Math.min(...[...document.querySelectorAll('svg .nodeLabel, svg text')]
                     .map((e) => e.getBoundingClientRect().height).filter((h) => h > 0)),
                   svg: document.querySelector('#diagram svg').getBoundingClientRect().height,
                 })"""
+                )
             )
             frame_box = drawn.bounding_box()
             assert frame_box is not None and sizes["label"] >= 10, sizes
