@@ -638,6 +638,20 @@ class Store:
             row = db.execute(query).first()
         return self._report(row) if row else None
 
+    def overall_scores(self) -> list[tuple[datetime, float]]:
+        """Every report's overall score, oldest first, from the columns alone
+        (the History page's default trend; no report JSON is read)."""
+        r = reports_t.c
+        query = (
+            sa.select(r.created_at, r.overall_score)
+            .join(sessions_t, sessions_t.c.id == r.session_id)
+            .where(self._mine(), r.overall_score.is_not(None))
+            .order_by(r.created_at, r.id)
+        )
+        with self.engine.connect() as db:
+            rows = db.execute(query).all()
+        return [(datetime.fromisoformat(created), float(score)) for created, score in rows]
+
     def list_reports(self, limit: int | None = None) -> list[StoredReport]:
         """Oldest first (a trend); ``limit`` keeps the newest ``limit``."""
         query = self._reports().order_by(reports_t.c.created_at.desc(), reports_t.c.id.desc())

@@ -356,7 +356,36 @@ def chart_series(chart) -> set[str]:  # type: ignore[no-untyped-def]
     return set(table.column("series").to_pylist())
 
 
-def test_history_charts_the_score_trend_once_graded(data_dir: Path, fw: Framework) -> None:
+def test_history_pages_through_sessions(data_dir: Path, fw: Framework) -> None:
+    from interviewer.web.history_page import PAGE_SIZE
+
+    store = Store(data_dir)
+    made = []
+    for _ in range(PAGE_SIZE + 3):
+        session = Session(problem=fw.problem("ticket-triage"))
+        store.save(session)
+        made.append(session.id)
+    newest_first = [s.id for s in store.list_sessions(limit=PAGE_SIZE + 3)]
+    assert sorted(newest_first) == sorted(made)
+
+    at = ok(new_app(view="history").run())
+    assert list(at.dataframe[0].value["id"]) == newest_first[:PAGE_SIZE]
+    assert f"Sessions 1–{PAGE_SIZE} of {PAGE_SIZE + 3}" in [c.value for c in at.caption]
+    assert at.button(key="history_newer").disabled and not at.button(key="history_older").disabled
+    ok(at.button(key="history_older").click().run())
+    assert list(at.dataframe[0].value["id"]) == newest_first[PAGE_SIZE:]
+    assert at.button(key="history_older").disabled
+    ok(at.button(key="history_newer").click().run())
+    assert list(at.dataframe[0].value["id"]) == newest_first[:PAGE_SIZE]
+
+
+def read_every_report(*args: object, **kwargs: object) -> None:
+    raise AssertionError("the page read every report")
+
+
+def test_history_charts_the_score_trend_once_graded(
+    data_dir: Path, fw: Framework, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = Store(data_dir)
     session = Session(problem=fw.problem("email-composer"))
     it = Interviewer(fw, session, store=store)
@@ -371,7 +400,10 @@ def test_history_charts_the_score_trend_once_graded(data_dir: Path, fw: Framewor
     result = result.model_copy(update={"offline": False, "steps": steps, "overall_score": 3.0, "coverage": None})
     store.save_report(session.id, result.model_dump(mode="json"), result.overall_score)
 
-    at = ok(new_app(view="history").run())
+    # The default overall line comes from the score column: no report is read.
+    with monkeypatch.context() as m:
+        m.setattr(Store, "list_reports", read_every_report)
+        at = ok(new_app(view="history").run())
     charts = at.get("vega_lite_chart")
     assert len(charts) == 1
     spec = json.loads(charts[0].proto.spec)
@@ -446,17 +478,3 @@ def test_bad_model_setting_in_env_is_shown_not_raised(monkeypatch: pytest.Monkey
     # The start page renders the settings first, so the problem shows at once.
     assert any("INTERVIEWER_TIMEOUT" in shown(e.value) for e in at.error)
     assert not Store(data_dir).list_sessions()
-
-
-def test_history_pages_its_session_table(data_dir: Path, fw: Framework) -> None:
-    from interviewer.web.history_page import PAGE_SIZE
-
-    store = Store(data_dir)
-    for _ in range(PAGE_SIZE + 3):
-        store.save(Session(problem=fw.problem("ticket-triage")))
-    at = ok(new_app(view="history").run())
-    assert len(at.dataframe[0].value) == PAGE_SIZE
-    assert any(f"Sessions 1–{PAGE_SIZE} of {PAGE_SIZE + 3}" in c.value for c in at.caption)
-    ok(at.number_input(key="history_page").set_value(2).run())
-    assert len(at.dataframe[0].value) == 3
-    assert any(f"Sessions {PAGE_SIZE + 1}–{PAGE_SIZE + 3} of {PAGE_SIZE + 3}" in c.value for c in at.caption)

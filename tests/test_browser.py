@@ -82,6 +82,16 @@ def app_url(fake_llm: FakeOpenAI, tmp_path: Path) -> Iterator[str]:
     assert "Traceback" not in log.read_text(errors="replace"), log.read_text(errors="replace")[-3000:]
 
 
+@pytest.fixture
+def second_llm() -> Iterator[FakeOpenAI]:
+    """Another model server, to switch to mid-interview."""
+    server = FakeOpenAI().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 OPENING = "Welcome to the interview. What does the system produce, and for whom?"
 FOLLOWUP = "Got it: short completions. Which latency budget do you assume?"
 STEP2 = "Let us frame it as an ML problem: which task is this at its core?"
@@ -127,7 +137,8 @@ def assert_labelled(page: Any) -> None:
     read out by its ligature name (e.g. "check_circle")."""
     tree = page.get_by_test_id("stApp").aria_snapshot()
     assert not UNNAMED.findall(tree), [line for line in tree.splitlines() if UNNAMED.match(line)]
-    for ligature in ("check_circle", "radio_button_unchecked", "record_voice_over", "lightbulb icon"):
+    ligatures = ("check_circle", "radio_button_unchecked", "record_voice_over", "lightbulb", "swap_horiz", "skip_next")
+    for ligature in (*ligatures, "cloud_off", "chevron_left", "chevron_right"):
         assert ligature not in tree, ligature
 
 
@@ -147,13 +158,18 @@ def idle(page: Any) -> None:
     page.wait_for_function(IDLE, timeout=TIMEOUT_MS)
 
 
-def test_interview_in_a_real_browser(app_url: str, fake_llm: FakeOpenAI, tmp_path: Path) -> None:
+def test_interview_in_a_real_browser(
+    app_url: str, fake_llm: FakeOpenAI, second_llm: FakeOpenAI, tmp_path: Path
+) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     # The follow-up comes after a server-side pause, long enough to type a
     # draft while the interviewer is answering.
-    fake_llm.script(OPENING, Reply(FOLLOWUP, delay=3.0), STEP2, DIAGRAM_REPLY, LIMIT_REPLY)
-    fake_llm.responder = grader_json  # after the script: the grader's JSON replies
+    fake_llm.script(OPENING, Reply(FOLLOWUP, delay=3.0), STEP2, DIAGRAM_REPLY)
+    # Mid-interview the candidate switches to another model on another server:
+    # the rest of the interview, and the grading, go there.
+    second_llm.script(LIMIT_REPLY)
+    second_llm.responder = grader_json  # after the script: the grader's JSON replies
     # The first reply waits for litellm's import (seconds on a slow machine).
     expect.set_options(timeout=TIMEOUT_MS)
     outside: list[str] = []
@@ -240,8 +256,40 @@ def test_interview_in_a_real_browser(app_url: str, fake_llm: FakeOpenAI, tmp_pat
             expect(frame.locator("#diagram[data-state=ok] svg")).to_be_visible()
             expect(frame.locator("svg")).to_contain_text("LLM")
             expect(messages(page).nth(5)).to_contain_text("Here is my sketch:")
+            # Drawn at a readable size, in a frame as tall as the diagram (no blank gap).
+            drawn = messages(page).nth(5).locator("iframe")
+            sizes = (
+                drawn.element_handle()
+                .content_frame()
+                .evaluate(
+                    """() => ({
+                  label: Math.min(...[...document.querySelectorAll('svg .nodeLabel, svg text')]
+                    .map((e) => e.getBoundingClientRect().height).filter((h) => h > 0)),
+                  svg: document.querySelector('#diagram svg').getBoundingClientRect().height,
+                })"""
+                )
+            )
+            frame_box = drawn.bounding_box()
+            assert frame_box is not None and sizes["label"] >= 10, sizes
+            assert 0 <= frame_box["height"] - sizes["svg"] <= 40, (frame_box, sizes)
             idle(page)
             expect(box).to_be_focused()
+
+            # Switch to another model and server from the sidebar, mid-interview.
+            panel = sidebar.get_by_test_id("stExpander").filter(has_text="This interview's model")
+            panel.locator("summary").click()
+            model_field = panel.get_by_role("textbox", name="Model", exact=True)
+            expect(model_field).to_have_value("openai/scripted")
+            expect(panel.get_by_role("textbox", name="API base URL")).to_have_value(fake_llm.base_url)
+            for name, value in (("Model", "openai/second"), ("API base URL", second_llm.base_url)):
+                field = panel.get_by_role("textbox", name=name, exact=True)
+                field.fill(value)
+                field.press("Enter")  # Streamlit takes a text field's value on Enter or blur
+                idle(page)
+            panel.get_by_role("button", name="Switch model").click()
+            expect(page.get_by_text(f"Model switched to openai/second (server: {second_llm.base_url})")).to_be_visible()
+            idle(page)
+            assert_labelled(page)
 
             # An over-limit paste is refused at the box, with a reason; what was
             # typed before stays, and nothing is sent.
@@ -263,6 +311,10 @@ def test_interview_in_a_real_browser(app_url: str, fake_llm: FakeOpenAI, tmp_pat
             expect(messages(page)).to_have_count(9)
             expect(messages(page).nth(8)).to_contain_text(LIMIT_REPLY)
             idle(page)
+            # That reply came from the new server and model; the old one heard nothing more.
+            assert len(fake_llm.chat_requests) == 4
+            assert [r.body["model"] for r in second_llm.chat_requests] == ["second"]
+            assert "My answer so far." in second_llm.chat_requests[0].messages[-1]["content"]
 
             # A tall window so the screenshot shows the whole conversation.
             page.set_viewport_size({"width": 1280, "height": 1250})
@@ -274,7 +326,7 @@ def test_interview_in_a_real_browser(app_url: str, fake_llm: FakeOpenAI, tmp_pat
                 SCREENSHOT.write_bytes(shot.read_bytes())
 
             # Reload: the same interview, every turn, in order; nothing re-sent.
-            requests_before = len(fake_llm.chat_requests)
+            requests_before = len(fake_llm.chat_requests) + len(second_llm.chat_requests)
             page.reload()
             expect(messages(page)).to_have_count(9)
             assert page.url == session_url
@@ -282,7 +334,8 @@ def test_interview_in_a_real_browser(app_url: str, fake_llm: FakeOpenAI, tmp_pat
             assert OPENING in texts[0] and "next few words" in texts[1] and FOLLOWUP in texts[2]
             assert STEP2 in texts[4] and "Here is my sketch:" in texts[5] and DIAGRAM_REPLY in texts[6]
             expect(sidebar.locator("strong", has_text="2. Frame it as an ML problem")).to_be_visible()
-            assert len(fake_llm.chat_requests) == requests_before == 5
+            expect(page.get_by_text("Model switched to openai/second")).to_be_visible()
+            assert len(fake_llm.chat_requests) + len(second_llm.chat_requests) == requests_before == 5
 
             # A phone: the controls are on screen without opening the sidebar,
             # and End interview asks before it ends anything.
@@ -299,9 +352,14 @@ def test_interview_in_a_real_browser(app_url: str, fake_llm: FakeOpenAI, tmp_pat
             phone.screenshot(path=str(phone_shot))
             if os.environ.get("UPDATE_SCREENSHOT"):
                 PHONE_SCREENSHOT.write_bytes(phone_shot.read_bytes())
+            idle(phone)
             end.click()
             expect(phone.get_by_text("End the interview now?")).to_be_in_viewport()
             phone.get_by_role("button", name="Keep going").click()
+            # The confirmation gone means that rerun has painted; a click before
+            # the page is idle can land on an element about to be replaced.
+            expect(phone.get_by_text("End the interview now?")).to_have_count(0)
+            idle(phone)
             expect(phone.get_by_role("button", name="End interview")).to_be_in_viewport()
             assert "view=report" not in phone.url
             phone.get_by_role("button", name="End interview").click()
@@ -319,7 +377,7 @@ def test_interview_in_a_real_browser(app_url: str, fake_llm: FakeOpenAI, tmp_pat
             page.wait_for_url(re.compile(r"session="))
             overall = page.get_by_test_id("stMetric").filter(has_text="Overall score")
             expect(overall).to_contain_text(re.compile(r"\d\.\d / 5"))
-            expect(page.get_by_text("openai/scripted (model grader)").first).to_be_visible()
+            expect(page.get_by_text("openai/second (model grader)").first).to_be_visible()
             with page.expect_download() as download:
                 page.get_by_role("button", name="PDF").click()
             pdf = Path(download.value.path())
@@ -354,7 +412,9 @@ def test_interview_in_a_real_browser(app_url: str, fake_llm: FakeOpenAI, tmp_pat
             assert html_page.evaluate("document.documentElement.scrollWidth") <= 420
             html_page.close()
 
-            # History: one click on a row opens that session.
+            # History at 1400 px (the table's columns fit: test_app checks the
+            # widths; the grid is a canvas): one click on a row opens that session.
+            page.set_viewport_size({"width": 1400, "height": 1000})
             page.goto(f"{app_url}/?view=history")
             grid = page.get_by_test_id("stDataFrame")
             expect(grid).to_be_visible()

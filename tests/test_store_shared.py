@@ -87,6 +87,7 @@ def test_another_owners_session_looks_missing(make_store, fw) -> None:  # type: 
     alice.save_report(s.id, {"overall_score": 3.0}, 3.0)
     assert bob.list_sessions() == [] and bob.count_sessions() == 0
     assert not bob.exists(s.id) and bob.latest_report(s.id) is None and bob.list_reports() == []
+    assert bob.overall_scores() == [] and [v for _, v in alice.overall_scores()] == [3.0]
     with pytest.raises(NotFoundError):
         bob.load(s.id)
     # Writing it (a guessed id, a planted copy) is refused the same way.
@@ -132,6 +133,19 @@ def test_lists_page_newest_first_from_summary_columns(make_store, fw) -> None:  
     first, second = store.list_sessions(limit=3), store.list_sessions(limit=3, offset=3)
     assert [x.id for x in first + second] == ids[::-1]
     assert [x.turns for x in first + second] == [4, 3, 2, 1, 0]
+
+
+def test_overall_scores_come_oldest_first_from_the_columns(make_store, fw) -> None:  # type: ignore[no-untyped-def]
+    store = make_store()
+    a, b = new_session(fw), new_session(fw)
+    store.save(a)
+    store.save(b)
+    store.save_report(a.id, {"not": "a report"}, 2.5)  # the JSON is never read
+    store.save_report(b.id, {}, None)  # an offline coverage check: no score, no point
+    store.save_report(b.id, {}, 4.0)
+    points = store.overall_scores()
+    assert [v for _, v in points] == [2.5, 4.0]
+    assert points[0][0] <= points[1][0] and points[0][0].tzinfo is not None
 
 
 def test_a_database_from_the_old_store_is_upgraded(tmp_path, fw) -> None:  # type: ignore[no-untyped-def]

@@ -354,6 +354,17 @@ def test_history_rows_and_trend(fw: Framework) -> None:
     assert views.session_status(ungraded) == "ended"
 
 
+def test_page_window_pages_and_clamps() -> None:
+    first = views.page_window(45, 0, 20)
+    assert (first.page, first.pages, first.offset, first.limit) == (0, 3, 0, 20)
+    assert first.caption == "Sessions 1–20 of 45"
+    assert views.page_window(45, 2, 20).caption == "Sessions 41–45 of 45"
+    # Past the end (sessions removed elsewhere) shows the last page; below 0 the first.
+    assert views.page_window(45, 9, 20).offset == 40 and views.page_window(45, -1, 20).offset == 0
+    assert views.page_window(20, 1, 20).pages == 1 and views.page_window(20, 1, 20).page == 0
+    assert views.page_window(0, 0, 20).pages == 1
+
+
 def test_trend_rows_one_series_for_overall_and_each_step() -> None:
     t1, t2 = T0, T0 + timedelta(days=1)
     rows = views.trend_rows([(t1, 2.5), (t2, 3.5)], {2: [(t2, 4.0)], 1: [(t1, 3.0)], 3: []})

@@ -1,4 +1,4 @@
-"""The history page: the score trend and every session, each row opening its session."""
+"""The history page: the score trend and every session, a page at a time, each row opening its session."""
 
 from __future__ import annotations
 
@@ -11,38 +11,55 @@ from . import views
 from .state import go, store
 
 TABLE_KEY = "history_table"
+# st.session_state key: the table page shown (0-based).
 PAGE_KEY = "history_page"
-PAGE_SIZE = 100
+# Rows a page: one screen on a laptop, and one bounded query however long the history.
+PAGE_SIZE = 20
 
 
 def history_page() -> None:
     st.title("History")
     total = store().count_sessions()
-    page = _page_number(total)
-    summaries = store().list_sessions(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    if not summaries:
+    if not total:
         st.info("No interviews yet. Start one from “New interview”.")
         return
     st.subheader("Score trend")
-    rows = trend_rows()
-    if rows:
-        by_step = st.toggle(
-            "Show each step", key="history_steps", help="One line per step instead of the overall score."
-        )
-        shown = [r for r in rows if (r["series"] != "Overall") == by_step]
-        if shown:
-            score_chart(shown)
-        else:
-            st.caption("No step was graded yet.")
-    else:
-        st.caption("No graded interviews yet: scores appear here once interviews are graded.")
+    trend()
     st.subheader("Past sessions")
-    first = (page - 1) * PAGE_SIZE + 1
-    st.caption(f"Sessions {first}–{first + len(summaries) - 1} of {total}, newest first. Select a row to open it.")
+    sessions_table(total)
+
+
+def trend() -> None:
+    """One overall line by default, from the reports' score column; the
+    per-step lines (which read every report) only when asked for."""
+    overall = store().overall_scores()
+    if not overall:
+        st.caption("No graded interviews yet: scores appear here once interviews are graded.")
+        return
+    by_step = st.toggle("Show each step", key="history_steps", help="One line per step instead of the overall score.")
+    if by_step:
+        # From the score columns too: parsing every report's JSON on every rerun
+        # took seconds and hundreds of MB with thousands of graded sessions.
+        _, per_step = trends.point_trends(store().score_points())
+        rows = views.trend_rows([], per_step)
+    else:
+        rows = views.trend_rows(overall, {})
+    if rows:
+        score_chart(rows)
+    else:
+        st.caption("No step was graded yet.")
+
+
+def sessions_table(total: int) -> None:
+    window = views.page_window(total, st.session_state.get(PAGE_KEY, 0), PAGE_SIZE)
+    st.session_state[PAGE_KEY] = window.page
+    summaries = store().list_sessions(limit=window.limit, offset=window.offset)
+    st.caption("Select a row to open that session.")
     table = views.session_rows(summaries)
     ids = [str(row["id"]) for row in table]
-    # A fresh key after each opening, so coming back does not re-open it.
-    key = f"{TABLE_KEY}_{st.session_state.get(TABLE_KEY, 0)}"
+    # A fresh key after each opening (so coming back does not re-open it)
+    # and for each page (a selection is a row number on one page).
+    key = f"{TABLE_KEY}_{st.session_state.get(TABLE_KEY, 0)}_{window.page}"
     st.dataframe(
         table,
         hide_index=True,
@@ -61,21 +78,30 @@ def history_page() -> None:
             "score": st.column_config.TextColumn("Score", width=65),
         },
     )
-    if _pages(total) > 1:
-        st.number_input(f"Page (of {_pages(total)})", min_value=1, max_value=_pages(total), step=1, key=PAGE_KEY)
+    if window.pages == 1:
+        return
+    with st.container(horizontal=True, gap="small", vertical_alignment="center", key="history_pager"):
+        st.button(
+            "Newer",
+            icon=":material/chevron_left:",
+            on_click=_turn_page,
+            args=(window.page - 1,),
+            disabled=window.page == 0,
+            key="history_newer",
+        )
+        st.caption(window.caption)
+        st.button(
+            "Older",
+            icon=":material/chevron_right:",
+            on_click=_turn_page,
+            args=(window.page + 1,),
+            disabled=window.page >= window.pages - 1,
+            key="history_older",
+        )
 
 
-def _page_number(total: int) -> int:
-    """The page of the sessions table the chooser (drawn under the table) holds."""
-    pages = _pages(total)
-    chosen = st.session_state.get(PAGE_KEY, 1)
-    if not isinstance(chosen, int) or not 1 <= chosen <= pages:
-        chosen = st.session_state[PAGE_KEY] = 1  # fewer sessions than when it was chosen
-    return chosen
-
-
-def _pages(total: int) -> int:
-    return max(1, -(-total // PAGE_SIZE))
+def _turn_page(page: int) -> None:
+    st.session_state[PAGE_KEY] = page
 
 
 def _open_selected(key: str, ids: list[str]) -> None:
@@ -105,10 +131,3 @@ def score_chart(rows: list[dict[str, object]]) -> None:
     )
     chart = base.mark_line() + base.mark_point(filled=True, size=50)
     st.altair_chart(chart, width="stretch")
-
-
-def trend_rows() -> list[dict[str, object]]:
-    # From the score columns: parsing every report's JSON on every rerun took
-    # seconds and hundreds of MB with thousands of graded sessions.
-    overall, per_step = trends.point_trends(store().score_points())
-    return views.trend_rows(overall, per_step)

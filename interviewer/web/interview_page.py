@@ -133,7 +133,8 @@ def controls(session: Session, busy: bool) -> None:
 def notices(session: Session, before: int) -> None:
     """The program's lines in the transcript (model switches) that come before turn ``before``."""
     for text in views.notices_before(session, before):
-        st.caption(f":material/swap_horiz: {text}")
+        # Words only: an icon in Markdown is read out as "swap_horiz icon".
+        st.caption(text)
 
 
 def header(session: Session) -> None:

@@ -230,6 +230,28 @@ def session_rows(summaries: Iterable[SessionSummary]) -> list[dict[str, object]]
     ]
 
 
+@dataclass(frozen=True)
+class PageWindow:
+    """One page of the History table: which rows to ask the store for, and how it reads."""
+
+    page: int  # 0-based, clamped to the pages there are
+    pages: int
+    offset: int
+    limit: int
+    caption: str
+
+
+def page_window(total: int, page: int, size: int) -> PageWindow:
+    """Page ``page`` of ``total`` sessions, ``size`` a page (a page past the
+    end, as after deleting sessions elsewhere, shows the last one)."""
+    pages = max(1, -(-total // size))
+    page = min(max(page, 0), pages - 1)
+    offset = page * size
+    last = min(total, offset + size)
+    caption = f"Sessions {offset + 1}–{last} of {total}" if total else "No sessions"
+    return PageWindow(page=page, pages=pages, offset=offset, limit=size, caption=caption)
+
+
 def session_label(s: SessionSummary) -> str:
     status = session_status(s)
     where = f"step {s.current_step}/{STEP_COUNT}" if status == "in progress" else status
