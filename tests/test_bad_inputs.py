@@ -398,3 +398,30 @@ def test_a_read_only_data_dir_still_lists_sessions(
         if os.geteuid() != 0:
             data_dir.chmod(0o755)
     assert [r.id for r in Store(data_dir).list_sessions()] == [sid]
+
+
+def test_the_apps_grade_again_keeps_the_report_when_the_model_fails(
+    data_dir: Path, fw: Framework, fake_llm: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from interviewer.grader import grade_session
+    from interviewer.session import utcnow
+
+    monkeypatch.setenv("INTERVIEWER_RETRIES", "0")
+    store = Store(data_dir)
+    s = new_session(fw, grader_model="openai/scripted", api_base=fake_llm.base_url)
+    s.turns += [turn("interviewer", "Who are the users?", 1), turn("candidate", "300M users, p99 100 ms.", 1)]
+    s.ended_at = utcnow()
+    store.save(s)
+    good = grade_session(fw, s, None)
+    rid = store.save_report(s.id, good.model_dump(mode="json"), good.overall_score)
+
+    fake_llm.default = Reply(status=500, error="down")
+    at = ok(new_app(session=s.id).run())
+    again = [b for b in at.button if "Grade again" in b.label]
+    assert again
+    ok(again[0].click().run())
+    warnings = " ".join(w.value for w in at.main.warning)
+    assert "could be graded" in warnings and "earlier report" in warnings and "is kept" in warnings
+    assert fake_llm.chat_requests  # the model was asked, and failed
+    latest = Store(data_dir).latest_report(s.id)
+    assert latest is not None and latest.id == rid
