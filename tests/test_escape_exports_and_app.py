@@ -8,7 +8,7 @@ from pathlib import Path
 
 from grading_support import fixture_session
 from streamlit.testing.v1 import AppTest
-from test_markdown_safe import constructs
+from test_markdown_safe import constructs, to_text
 
 from interviewer.agent import Interviewer
 from interviewer.framework import Framework, custom_problem
@@ -99,3 +99,25 @@ def test_exports_hold_no_remote_image_or_javascript_link(fw: Framework) -> None:
 
     pdf = render_pdf(report)
     assert pdf.startswith(b"%PDF") and b"javascript:" not in pdf
+
+
+def test_markdown_export_reads_as_the_candidate_typed_yet_stays_inert(fw: Framework) -> None:
+    """Issue 11: no "a\\_b" or "\\(x\\)" noise in the candidate's words, in a
+    custom problem's title or in a model name; still no tag, image or unsafe link."""
+    clean = "We key on user_id (hashed): about $1.5M a month, 2 * 3 replicas, R&D budget, p99 < 50 ms."
+    s = fixture_session(fw, "weak")
+    s.problem = custom_problem("Design a snake_case (v2) tool <script>x</script> ![x](https://example.com/a.png)")
+    s.turns.insert(2, Turn(role="candidate", text=clean, step=1))
+    s.turns.insert(
+        3, Turn(role="candidate", text="I add <script>alert(1)</script> and ![x](https://evil.example/a.png)", step=1)
+    )
+    md = render_markdown(grade_session(fw, s, None))
+    assert f"> {clean}\n" in md
+    title = md.splitlines()[0]
+    assert title.startswith("# Interview feedback: Design a snake_case (v2) tool &lt;script&gt;x&lt;/script&gt;"), title
+    # Shown as the text it is: no image, and the URL is not even a GFM autolink.
+    assert constructs(title) == ([], 0, 0) and "https://" not in title
+    assert to_text(title).endswith("![x](https://example.com/a.png)")
+    hrefs, images, html = constructs(md)
+    assert images == 0 and html == 0 and "<script" not in md and all(h.startswith("https://") for h in hrefs)
+    assert "evil.example/a.png" not in md and "[image: x]" in md
