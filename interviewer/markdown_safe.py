@@ -240,7 +240,8 @@ def _code_span(code: str, in_table: bool) -> str:
 # the full escapes. No guessing which characters matter: the renderer decides.
 # The rules still applied to every version cover what markdown-it does not
 # render but common viewers do: raw HTML in lax viewers ("<" before a tag
-# name is always an entity), GitHub's $math$ and single-tilde strikethrough.
+# name is always an entity), GitHub's $math$ and single-tilde strikethrough,
+# Streamlit's :color[...] directives.
 
 # A backslash escapes the ASCII punctuation after it, or breaks the line.
 _LONE_BACKSLASH = re.compile(r"\\(?=[!-/:-@\[-`{-~]|\n|$)")
@@ -254,11 +255,22 @@ _MEDIUM = re.compile(r"([*\[\]|])")
 _EDGE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 _BANG = re.compile(r"!(?=\[|$)")
 _HASH_START = re.compile(r"^([ \t]*)([#>])", re.M)
+# Streamlit's directives (":red[text]"), for readable text shown in the app.
+_DIRECTIVE = re.compile(r"(:[A-Za-z][\w/-]*)\[")
 
 
-def _light(text: str, source: str) -> str:
-    """The escapes every version needs (``source``: the whole text, for pairs)."""
+def _light(text: str, source: str, medium: bool = False) -> str:
+    """The escapes every version needs (``source``: the whole text, for pairs);
+    with ``medium`` also emphasis, brackets, cells and block starts."""
+    # Backslashes first: every escape added below is then the only one before its character.
     text = _LONE_BACKSLASH.sub(r"\\\\", text)
+    if medium:
+        text = _MEDIUM.sub(r"\\\1", text)
+        text = _EDGE_UNDERSCORE.sub(r"\\_", text)
+        text = _BANG.sub(r"\\!", text)
+        text = _HASH_START.sub(r"\1\\\2", text)
+        text = _LINE_START.sub(r"\1\\\2", text)
+        text = _ORDERED.sub(r"\1\\\2", text)
     text = text.replace("`", "\\`")
     text = _NAMED_ENTITY.sub(r"\\&", text)
     text = _TAG.sub(r"&lt;\1&gt;", text)  # a whole tag reads as one: &lt;b&gt;
@@ -267,17 +279,11 @@ def _light(text: str, source: str) -> str:
         text = text.replace("$", "\\$")
     if source.count("~") > 1:
         text = _TILDE_CLOSER.sub(r"\\~", text)
-    return text
+    return _DIRECTIVE.sub(r"\1\\[", text)
 
 
 def _medium(text: str, source: str) -> str:
-    """:func:`_light` plus emphasis, brackets, cells and block starts."""
-    text = _MEDIUM.sub(r"\\\1", _light(text, source))
-    text = _EDGE_UNDERSCORE.sub(r"\\_", text)
-    text = _BANG.sub(r"\\!", text)
-    text = _HASH_START.sub(r"\1\\\2", text)
-    text = _LINE_START.sub(r"\1\\\2", text)
-    return _ORDERED.sub(r"\1\\\2", text)
+    return _light(text, source, medium=True)
 
 
 def _rendered(markdown: str) -> str:

@@ -54,15 +54,18 @@ def test_a_custom_problem_title_renders_no_link_or_image(data_dir: Path, fw: Fra
     at.query_params.update(session=session.id)
     at.run()
     assert not at.exception
-    # The page's own header and problem text (the chat follows safe_markdown:
-    # an https link a turn quotes stays a link, an image never does).
+    # The page's own header and problem text, and the opening turn that quotes
+    # the problem: the candidate's own text, so even its https link is text.
+    # (In later turns an https link stays a link, an image never does.)
     in_chat = {m.value for cm in at.main.chat_message for m in cm.markdown}
     shown = [m.value for m in at.main.markdown if m.value not in in_chat]
     assert any("Your session expired" in m for m in shown)
     for m in shown:
         assert constructs(m) == ([], 0, 0), m
+    assert any("Your session expired" in m for m in in_chat)
     for m in in_chat:
-        assert constructs(m)[1:] == (0, 0), m
+        assert constructs(m) == ([], 0, 0), m
+        assert "https://" not in m  # nor a GFM autolink literal
 
 
 def test_a_candidates_beacon_is_not_fetched_in_the_transcript(data_dir: Path, fw: Framework) -> None:
