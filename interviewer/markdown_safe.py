@@ -323,12 +323,22 @@ def readable_markdown(text: str, frame: str = "{}") -> str:
     return _first_same(["\n\n".join(blocks).rstrip("\n")], full_text, frame)
 
 
+# U+2060 WORD JOINER: invisible, and no autolinker reads "https:\u2060//" or
+# "www\u2060." as a URL. Escapes are not enough: Streamlit (remark-gfm) finds
+# bare URLs in the text after the escapes are resolved, so "https\://" is a link
+# there. The joiner keeps it text in the app and in every Markdown viewer.
+WORD_JOINER = "\u2060"
+_AUTOLINK_AT = re.compile(r"(?i)(?<=[a-z0-9])(:)(?=//)|\b(www)(?=\.)|(@)(?=[\w-])")
+
+
+def unlinkable(text: str) -> str:
+    """``text`` with a word joiner where an autolinker would start a URL or e-mail link."""
+    return _AUTOLINK_AT.sub(lambda m: m.group(0) + WORD_JOINER, text)
+
+
 def readable_plain(text: str, frame: str = "{}") -> str:
     """:func:`plain`, escaping only what changes the rendering inside ``frame``
-    (e.g. ``"# Feedback: {}"``, or a table row). Bare URLs stay unlinkable,
-    as with :func:`plain`: plain text is never a link."""
-
-    def literal(escaped: str) -> str:
-        return _WWW_DOT.sub(r"\1\\.", _SCHEME_COLON.sub(r"\\:", escaped))
-
-    return _first_same([literal(_light(text, text)), literal(_medium(text, text))], plain(text), frame)
+    (e.g. ``"# Feedback: {}"``, or a table row). Bare URLs stay unlinkable
+    (:func:`unlinkable`): plain text is never a link."""
+    text = unlinkable(text)
+    return _first_same([_light(text, text), _medium(text, text)], plain(text), frame)

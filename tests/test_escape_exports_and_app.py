@@ -13,6 +13,7 @@ from test_markdown_safe import constructs, to_text
 from interviewer.agent import Interviewer
 from interviewer.framework import Framework, custom_problem
 from interviewer.grader import grade_session
+from interviewer.markdown_safe import WORD_JOINER
 from interviewer.report import render_markdown
 from interviewer.report_html import render_html
 from interviewer.report_pdf import render_pdf
@@ -54,18 +55,17 @@ def test_a_custom_problem_title_renders_no_link_or_image(data_dir: Path, fw: Fra
     at.query_params.update(session=session.id)
     at.run()
     assert not at.exception
-    # The page's own header and problem text, and the opening turn that quotes
-    # the problem: the candidate's own text, so even its https link is text.
+    # The page's own header shows the problem as plain text (st.text: no Markdown),
+    # and the opening turn quotes it as text too: even its https link.
     # (In later turns an https link stays a link, an image never does.)
+    assert [t.value for t in at.main.text] == [session.problem.opening_prompt]
     in_chat = {m.value for cm in at.main.chat_message for m in cm.markdown}
-    shown = [m.value for m in at.main.markdown if m.value not in in_chat]
-    assert any("Your session expired" in m for m in shown)
-    for m in shown:
+    for m in (m.value for m in at.main.markdown if m.value not in in_chat):
         assert constructs(m) == ([], 0, 0), m
     assert any("Your session expired" in m for m in in_chat)
     for m in in_chat:
         assert constructs(m) == ([], 0, 0), m
-        assert "https://" not in m  # nor a GFM autolink literal
+        assert "https://" not in m and "https:" + WORD_JOINER + "//" in m  # nor a bare URL Streamlit links
 
 
 def test_a_candidates_beacon_is_not_fetched_in_the_transcript(data_dir: Path, fw: Framework) -> None:
@@ -120,7 +120,7 @@ def test_markdown_export_reads_as_the_candidate_typed_yet_stays_inert(fw: Framew
     assert title.startswith("# Interview feedback: Design a snake_case (v2) tool &lt;script&gt;x&lt;/script&gt;"), title
     # Shown as the text it is: no image, and the URL is not even a GFM autolink.
     assert constructs(title) == ([], 0, 0) and "https://" not in title
-    assert to_text(title).endswith("![x](https://example.com/a.png)")
+    assert to_text(title).replace(WORD_JOINER, "").endswith("![x](https://example.com/a.png)")
     hrefs, images, html = constructs(md)
     assert images == 0 and html == 0 and "<script" not in md and all(h.startswith("https://") for h in hrefs)
     assert "evil.example/a.png" not in md and "[image: x]" in md

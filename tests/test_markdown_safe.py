@@ -6,7 +6,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from interviewer.markdown_html import to_html
-from interviewer.markdown_safe import plain, readable_markdown, readable_plain, safe_markdown
+from interviewer.markdown_safe import WORD_JOINER, plain, readable_markdown, readable_plain, safe_markdown
 
 _MD = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
@@ -190,7 +190,7 @@ def test_readable_plain_is_literal_in_its_frame() -> None:
     assert constructs(f"# Feedback: {out}") == ([], 0, 0)
     assert "https://" not in out  # not a GFM autolink literal either
     assert "a_b (c)" in out
-    assert to_text(f"# Feedback: {out}").replace("\n", "") == "Feedback: " + title
+    assert to_text(f"# Feedback: {out}").replace(WORD_JOINER, "") == "Feedback: " + title
     cell = readable_plain("a | b_c", "| | |\n| --- | --- |\n| x | {} |")
     assert cell == "a \\| b_c"
 
