@@ -236,7 +236,7 @@ def _code_span(code: str, in_table: bool) -> str:
 # the export escapes less, but never trusts a rule to be enough: each block is
 # written lightly escaped first, then with a few more escapes, and a version
 # is used only if markdown-it renders it to exactly the same HTML as the fully
-# escaped one (which the tests above prove inert); otherwise that block keeps
+# escaped one (which tests/test_markdown_safe.py proves inert); otherwise it keeps
 # the full escapes. No guessing which characters matter: the renderer decides.
 # The rules still applied to every version cover what markdown-it does not
 # render but common viewers do: raw HTML in lax viewers ("<" before a tag
