@@ -1,4 +1,4 @@
-"""Text that users or models control, made safe to show as Markdown.
+r"""Text that users or models control, made safe to show as Markdown.
 
 Streamlit renders every label, notice and chat message as Markdown (with
 GFM tables and autolinks, LaTeX between ``$`` and its own ``:color[...]``
@@ -12,6 +12,10 @@ smuggle a ``javascript:`` link into a report.
   tables, code, fenced code including ```` ```mermaid ```` blocks, verbatim)
   but writes images as the text ``[image: alt]``, raw HTML as text, and keeps
   a link only when it goes to http, https or mailto.
+- :func:`readable_markdown` and :func:`readable_plain` are the same for the
+  Markdown export, a file people also read as text: they escape only what
+  would change how it renders, so a candidate's ``a_b``, ``(x)``, ``$1.5M``
+  or ``2 * 3`` stay as typed instead of ``a\_b``, ``\(x\)``, ``\$1.5M``.
 
 :func:`safe_markdown` parses with markdown-it and writes the Markdown back
 out from the syntax tree: what the parser did not read as a construct is
@@ -22,12 +26,15 @@ Pure: no Streamlit.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 
 SAFE_SCHEMES = ("http", "https", "mailto")
+# How the writer escapes the text it did not read as a construct.
+Escape = Callable[[str], str]
 
 # Punctuation that starts a construct anywhere in a line (CommonMark, GFM
 # tables and strikethrough, Streamlit's LaTeX). A backslash before any ASCII
@@ -78,14 +85,14 @@ def _parser() -> MarkdownIt:
 def safe_markdown(text: str) -> str:
     """``text`` with its formatting kept and nothing that fetches or runs."""
     root = SyntaxTreeNode(_parser().parse(text))
-    return _blocks(root.children).rstrip("\n")
+    return _blocks(root.children, plain).rstrip("\n")
 
 
 # --- blocks -----------------------------------------------------------------
 
 
-def _blocks(nodes: list[SyntaxTreeNode], tight: bool = False) -> str:
-    return ("\n" if tight else "\n\n").join(b for b in (_block(n) for n in nodes) if b)
+def _blocks(nodes: list[SyntaxTreeNode], esc: Escape, tight: bool = False) -> str:
+    return ("\n" if tight else "\n\n").join(b for b in (_block(n, esc) for n in nodes) if b)
 
 
 def _indent(text: str, first: str, rest: str) -> str:
@@ -93,36 +100,36 @@ def _indent(text: str, first: str, rest: str) -> str:
     return "\n".join([first + lines[0], *((rest + line) if line else "" for line in lines[1:])])
 
 
-def _block(node: SyntaxTreeNode) -> str:
+def _block(node: SyntaxTreeNode, esc: Escape) -> str:
     kind = node.type
     if kind == "paragraph":
-        return _inline_of(node)
+        return _inline_of(node, esc)
     if kind == "heading":
         level = int(node.tag[1]) if node.tag[1:].isdigit() else 1
-        return "#" * level + " " + _inline_of(node).replace("\n", " ")
+        return "#" * level + " " + _inline_of(node, esc).replace("\n", " ")
     if kind == "blockquote":
-        return "\n".join(">" + (" " + line if line else "") for line in _blocks(node.children).split("\n"))
+        return "\n".join(">" + (" " + line if line else "") for line in _blocks(node.children, esc).split("\n"))
     if kind in ("bullet_list", "ordered_list"):
-        return _list(node)
+        return _list(node, esc)
     if kind in ("fence", "code_block"):
         return _fence(node)
     if kind == "hr":
         return "---"
     if kind == "html_block":
-        return plain(node.content.rstrip("\n"))
+        return esc(node.content.rstrip("\n"))
     if kind == "table":
-        return _table(node)
+        return _table(node, esc)
     # Anything else the parser may produce: its text, shown literally.
-    return plain(node.content) if node.content else _blocks(node.children)
+    return esc(node.content) if node.content else _blocks(node.children, esc)
 
 
-def _list(node: SyntaxTreeNode) -> str:
+def _list(node: SyntaxTreeNode, esc: Escape) -> str:
     tight = all(p.hidden for item in node.children for p in item.children if p.type == "paragraph")
     start = int(node.attrs.get("start", 1) or 1)
     items = []
     for i, item in enumerate(node.children):
         marker = f"{start + i}{node.markup or '.'} " if node.type == "ordered_list" else (node.markup or "-") + " "
-        body = _blocks(item.children, tight=tight)
+        body = _blocks(item.children, esc, tight=tight)
         items.append(_indent(body, marker, " " * len(marker)) if body else marker.rstrip())
     return ("\n" if tight else "\n\n").join(items)
 
@@ -139,7 +146,7 @@ def _fence(node: SyntaxTreeNode) -> str:
     return f"{fence}{lang.group(0) if lang else ''}\n{content}{fence}"
 
 
-def _table(node: SyntaxTreeNode) -> str:
+def _table(node: SyntaxTreeNode, esc: Escape) -> str:
     rows: list[list[str]] = []
     aligns: list[str] = []
     for section in node.children:
@@ -153,7 +160,7 @@ def _table(node: SyntaxTreeNode) -> str:
                             style, "---"
                         )
                     )
-                cells.append(_inline_of(cell, in_table=True).replace("\n", " "))
+                cells.append(_inline_of(cell, esc, in_table=True).replace("\n", " "))
             rows.append(cells)
     if not rows:
         return ""
@@ -165,13 +172,13 @@ def _table(node: SyntaxTreeNode) -> str:
 # --- inline -----------------------------------------------------------------
 
 
-def _inline_of(node: SyntaxTreeNode, in_table: bool = False) -> str:
+def _inline_of(node: SyntaxTreeNode, esc: Escape, in_table: bool = False) -> str:
     inline = node.children[0] if node.children and node.children[0].type == "inline" else None
-    return _inlines(inline.children, in_table) if inline else ""
+    return _inlines(inline.children, esc, in_table) if inline else ""
 
 
-def _inlines(nodes: list[SyntaxTreeNode], in_table: bool) -> str:
-    return "".join(_inline(n, in_table) for n in nodes)
+def _inlines(nodes: list[SyntaxTreeNode], esc: Escape, in_table: bool) -> str:
+    return "".join(_inline(n, esc, in_table) for n in nodes)
 
 
 def _text_of(nodes: list[SyntaxTreeNode]) -> str:
@@ -187,10 +194,10 @@ def _text_of(nodes: list[SyntaxTreeNode]) -> str:
     return "".join(out)
 
 
-def _inline(node: SyntaxTreeNode, in_table: bool) -> str:
+def _inline(node: SyntaxTreeNode, esc: Escape, in_table: bool) -> str:
     kind = node.type
     if kind in ("text", "html_inline"):
-        return plain(node.content)
+        return esc(node.content)
     if kind == "softbreak":
         return "\n"
     if kind == "hardbreak":
@@ -199,17 +206,17 @@ def _inline(node: SyntaxTreeNode, in_table: bool) -> str:
         return _code_span(node.content, in_table)
     if kind in ("em", "strong", "s"):
         mark = node.markup or {"em": "*", "strong": "**", "s": "~~"}[kind]
-        return mark + _inlines(node.children, in_table) + mark
+        return mark + _inlines(node.children, esc, in_table) + mark
     if kind == "image":
         alt = " ".join(_text_of(node.children).split())
-        return plain(f"[image: {alt}]" if alt else "[image]")
+        return esc(f"[image: {alt}]" if alt else "[image]")
     if kind == "link":
-        label = _inlines(node.children, in_table)
+        label = _inlines(node.children, esc, in_table)
         href = safe_url(str(node.attrs.get("href", "")))
         if href is None or not label.strip():
             return label
         return f"[{label}]({href})"
-    return plain(node.content) if node.content else _inlines(node.children, in_table)
+    return esc(node.content) if node.content else _inlines(node.children, esc, in_table)
 
 
 def _code_span(code: str, in_table: bool) -> str:
@@ -219,3 +226,119 @@ def _code_span(code: str, in_table: bool) -> str:
     if in_table:
         code = code.replace("|", "\\|")  # GFM splits cells before it reads code spans
     return f"{ticks}{pad}{code}{pad}{ticks}"
+
+
+# --- readable: the Markdown export ------------------------------------------
+#
+# In the app and the HTML export the escapes of plain() are never seen: the
+# text is rendered. A Markdown file is also read as text (an editor, a diff,
+# `cat`), where every "\_" and "\(" is noise in the candidate's own words. So
+# the export escapes less, but never trusts a rule to be enough: each block is
+# written lightly escaped first, then with a few more escapes, and a version
+# is used only if markdown-it renders it to exactly the same HTML as the fully
+# escaped one (which tests/test_markdown_safe.py proves inert); otherwise it keeps
+# the full escapes. No guessing which characters matter: the renderer decides.
+# The rules still applied to every version cover what markdown-it does not
+# render but common viewers do: raw HTML in lax viewers ("<" before a tag
+# name is always an entity), GitHub's $math$ and single-tilde strikethrough,
+# Streamlit's :color[...] directives.
+
+# A backslash escapes the ASCII punctuation after it, or breaks the line.
+_LONE_BACKSLASH = re.compile(r"\\(?=[!-/:-@\[-`{-~]|\n|$)")
+_NAMED_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+_TAG = re.compile(r"<([A-Za-z/!?][^<>\n]*)>")
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+# A tilde that could close a strikethrough (GitHub accepts a single one).
+_TILDE_CLOSER = re.compile(r"(?<![ \t\n])~")
+# What can open emphasis, a link, a table cell or (at a line's start) a block.
+_MEDIUM = re.compile(r"([*\[\]|])")
+_EDGE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_BANG = re.compile(r"!(?=\[|$)")
+_HASH_START = re.compile(r"^([ \t]*)([#>])", re.M)
+# Streamlit's directives (":red[text]"), for readable text shown in the app.
+_DIRECTIVE = re.compile(r"(:[A-Za-z][\w/-]*)\[")
+
+
+def _light(text: str, source: str, medium: bool = False) -> str:
+    """The escapes every version needs (``source``: the whole text, for pairs);
+    with ``medium`` also emphasis, brackets, cells and block starts."""
+    # Backslashes first: every escape added below is then the only one before its character.
+    text = _LONE_BACKSLASH.sub(r"\\\\", text)
+    if medium:
+        text = _MEDIUM.sub(r"\\\1", text)
+        text = _EDGE_UNDERSCORE.sub(r"\\_", text)
+        text = _BANG.sub(r"\\!", text)
+        text = _HASH_START.sub(r"\1\\\2", text)
+        text = _LINE_START.sub(r"\1\\\2", text)
+        text = _ORDERED.sub(r"\1\\\2", text)
+    text = text.replace("`", "\\`")
+    text = _NAMED_ENTITY.sub(r"\\&", text)
+    text = _TAG.sub(r"&lt;\1&gt;", text)  # a whole tag reads as one: &lt;b&gt;
+    text = _TAG_START.sub("&lt;", text)
+    if source.count("$") > 1:
+        text = text.replace("$", "\\$")
+    if source.count("~") > 1:
+        text = _TILDE_CLOSER.sub(r"\\~", text)
+    return _DIRECTIVE.sub(r"\1\\[", text)
+
+
+def _medium(text: str, source: str) -> str:
+    return _light(text, source, medium=True)
+
+
+def _rendered(markdown: str) -> str:
+    return _parser().render(markdown)
+
+
+def _first_same(candidates: list[str], full: str, frame: str) -> str:
+    """The first candidate that renders, inside ``frame``, as ``full`` does."""
+    target = _rendered(frame.replace("{}", full, 1))
+    for candidate in candidates:
+        if candidate == full or _rendered(frame.replace("{}", candidate, 1)) == target:
+            return candidate
+    return full
+
+
+def readable_markdown(text: str, frame: str = "{}") -> str:
+    """:func:`safe_markdown`, escaping only what changes the rendering.
+
+    ``frame`` is the Markdown the caller puts the result in (``"- {}"``,
+    ``"_{}_"``): the check is made there, since emphasis around the text can
+    pair with a character inside it."""
+    root = SyntaxTreeNode(_parser().parse(text))
+
+    def light(t: str) -> str:
+        return _light(t, text)
+
+    def medium(t: str) -> str:
+        return _medium(t, text)
+
+    blocks = []
+    for node in root.children:
+        full = _block(node, plain)
+        if full:
+            blocks.append(_first_same([_block(node, light), _block(node, medium)], full, "{}"))
+    full_text = _blocks(root.children, plain).rstrip("\n")
+    # Checked once more as a whole: blocks side by side, in the caller's frame.
+    return _first_same(["\n\n".join(blocks).rstrip("\n")], full_text, frame)
+
+
+# U+2060 WORD JOINER: invisible, and no autolinker reads "https:\u2060//" or
+# "www\u2060." as a URL. Escapes are not enough: Streamlit (remark-gfm) finds
+# bare URLs in the text after the escapes are resolved, so "https\://" is a link
+# there. The joiner keeps it text in the app and in every Markdown viewer.
+WORD_JOINER = "\u2060"
+_AUTOLINK_AT = re.compile(r"(?i)(?<=[a-z0-9])(:)(?=//)|\b(www)(?=\.)|(@)(?=[\w-])")
+
+
+def unlinkable(text: str) -> str:
+    """``text`` with a word joiner where an autolinker would start a URL or e-mail link."""
+    return _AUTOLINK_AT.sub(lambda m: m.group(0) + WORD_JOINER, text)
+
+
+def readable_plain(text: str, frame: str = "{}") -> str:
+    """:func:`plain`, escaping only what changes the rendering inside ``frame``
+    (e.g. ``"# Feedback: {}"``, or a table row). Bare URLs stay unlinkable
+    (:func:`unlinkable`): plain text is never a link."""
+    text = unlinkable(text)
+    return _first_same([_light(text, text), _medium(text, text)], plain(text), frame)

@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import ConfigDict, Field
 
 from .framework import Framework, Strict, load_model
+from .markdown_safe import readable_plain
 from .planner import DETAIL_LABELS, TurnPlan
 from .session import Session
 
@@ -55,7 +56,12 @@ def reply(fw: Framework, session: Session, plan: TurnPlan) -> str:
     n = len(session.turns)
 
     if plan.action == "open":
-        return "\n\n".join([f"**{plan.banner}**", session.problem.opening_prompt, s.opening])
+        problem = session.problem
+        # A candidate's own problem is the text they typed, not Markdown: a link
+        # or image in it reads as text and is never fetched (the bank's is ours).
+        # Escaped only where that matters, so the CLI and exports read it cleanly.
+        statement = readable_plain(problem.opening_prompt) if problem.source == "custom" else problem.opening_prompt
+        return "\n\n".join([f"**{plan.banner}**", statement, s.opening])
 
     # Every detail the candidate asked for, in the order of their questions.
     for field in plan.reveal:

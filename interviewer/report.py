@@ -12,7 +12,7 @@ rules cannot tell whether a design is right.
 from __future__ import annotations
 
 from .llm import Usage
-from .markdown_safe import plain, safe_markdown
+from .markdown_safe import readable_markdown, readable_plain
 from .results import CriterionResult, InjectionFlag, RedFlagHit, Report, StepResult, TranscriptLine, TranscriptNotice
 from .session import SPEAKERS
 
@@ -208,27 +208,49 @@ def notice_plain(text: str) -> str:
 # --- Markdown -----------------------------------------------------------------
 
 
-def md_text(text: str) -> str:
+# The export is a file people read as text too, so user text is escaped only
+# where an escape changes the rendering (markdown_safe.readable_*): "a_b" and
+# "(x)" stay as typed, while a link, image or tag in it still cannot work.
+# ``frame`` is the Markdown line around the text, where that is checked.
+
+
+def md_text(text: str, frame: str = "{}") -> str:
     """Candidate- or model-written text made inert in Markdown: formatting
     kept, but no raw HTML, no image (never fetched), links only to http(s)/mailto."""
-    return safe_markdown(text)
+    return readable_markdown(text, frame)
+
+
+def md_plain(text: str, frame: str = "{}") -> str:
+    """Text shown literally (a title, a model name) inside ``frame``."""
+    return frame.replace("{}", readable_plain(text, frame), 1)
+
+
+_ROW = "| | |\n| --- | --- |\n| x | {} |"
 
 
 def _md_cell(text: str) -> str:
-    return plain(" ".join(text.split()))
+    return readable_plain(" ".join(text.split()), _ROW)
 
 
 def _md_quote(text: str) -> str:
-    """``text`` as a Markdown block quote, made safe by :func:`safe_markdown`
+    """``text`` as a Markdown block quote, made safe by :func:`readable_markdown`
     (fenced code kept verbatim, so a ```mermaid block still draws)."""
-    return "\n".join("> " + line if line.strip() else ">" for line in safe_markdown(text).split("\n"))
+    return "\n".join("> " + line if line.strip() else ">" for line in readable_markdown(text).split("\n"))
+
+
+def _md_items(items: list[str], numbered: bool = False) -> list[str]:
+    out = []
+    for i, item in enumerate(items, 1):
+        marker = f"{i}. " if numbered else "- "
+        out.append(marker + md_text(item, marker + "{}"))
+    return out
 
 
 def render_markdown(report: Report) -> str:
     offline = coverage_check(report)
-    out: list[str] = [f"# Interview feedback: {plain(report.problem_title)}", ""]
+    out: list[str] = [md_plain(report.problem_title, "# Interview feedback: {}"), ""]
     if report.offline:
-        out += [f"> **{plain(report.grader_label)}.** {OFFLINE_EXPLAINER if offline else ''}".rstrip(), ""]
+        out += [f"{md_plain(report.grader_label, '> **{}.**')} {OFFLINE_EXPLAINER if offline else ''}".rstrip(), ""]
     out += ["| | |", "| --- | --- |"]
     out += [f"| {label} | {_md_cell(value)} |" for label, value in header_lines(report)]
     out.append("")
@@ -236,7 +258,7 @@ def render_markdown(report: Report) -> str:
         out += ["## Summary", "", md_text(report.summary), ""]
     if report.practice:
         out += ["## Top things to practise", ""]
-        out += [f"{i}. {md_text(p)}" for i, p in enumerate(report.practice, 1)]
+        out += _md_items(report.practice, numbered=True)
         out.append("")
     figure = "Coverage" if offline else "Score"
     out += [f"## {by_step_title(report)}", "", f"| Step | {figure} | Status |", "| --- | --- | --- |"]
@@ -248,13 +270,13 @@ def render_markdown(report: Report) -> str:
         for f in report.injections:
             out += [f"- {injection_line(f)}:", "", _md_quote(f"“{f.excerpt}”"), ""]
     for s in report.steps:
-        out += [f"## Step {s.step}: {plain(s.title)} — {plain(step_line(s))}", ""]
+        out += [md_plain(f"{s.title} — {step_line(s)}", f"## Step {s.step}: {{}}"), ""]
         if s.status in ("not covered", "not graded"):
             if s.reason:
                 out += [md_text(s.reason), ""]
             if s.strong_answer:
                 out += ["**What a strong answer would have covered**", ""]
-                out += [f"- {md_text(p)}" for p in s.strong_answer]
+                out += _md_items(s.strong_answer)
                 out.append("")
             continue
         if s.hints:
@@ -270,7 +292,7 @@ def render_markdown(report: Report) -> str:
         for c in s.criteria:
             if not c.applicable:
                 continue
-            out += [f"**{plain(c.name)} — {criterion_value(c)}**", ""]
+            out += [md_plain(f"{c.name} — {criterion_value(c)}", "**{}**"), ""]
             if c.reasoning:
                 out += [md_text(c.reasoning), ""]
             for q in c.evidence:
@@ -278,14 +300,14 @@ def render_markdown(report: Report) -> str:
         if s.red_flags:
             out += [f"**{red_flag_title(offline)}**", ""]
             for f in s.red_flags:
-                out.append(f"- {md_text(red_flag_line(f, offline))}")
+                out += _md_items([red_flag_line(f, offline)])
                 if f.quote:
                     out += ["", _md_quote(f"“{f.quote}”"), ""]
             out.append("")
         for title, items in step_sections(s, offline):
             if items:
                 out += [f"**{title}**", ""]
-                out += [f"- {md_text(i)}" for i in items]
+                out += _md_items(items)
                 out.append("")
         if s.dropped_quotes:
             out += [
@@ -294,17 +316,17 @@ def render_markdown(report: Report) -> str:
             ]
     if report.notes:
         out += ["## Notes", ""]
-        out += [f"- {md_text(n)}" for n in report.notes]
+        out += _md_items(report.notes)
         out.append("")
     out += ["## Grading details", ""]
-    out += [f"- {md_text(line)}" for line in details(report)]
+    out += _md_items(details(report))
     out.append("")
     if report.transcript:
         out += ["## Appendix: transcript", "", "_Hints are marked (hint)._", ""]
         step = 0
         for line in transcript_entries(report):
             if isinstance(line, TranscriptNotice):
-                out += [f"_{md_text(line.text)}_", ""]
+                out += [f"_{md_text(line.text, '_{}_')}_", ""]
                 continue
             if line.step != step:
                 step = line.step

@@ -348,11 +348,13 @@ def test_interview_in_a_real_browser(
             expect(phone.get_by_role("button", name="Hint")).to_be_in_viewport()
             expect(phone.get_by_test_id("stSidebar")).not_to_be_in_viewport()
             assert phone.evaluate("document.documentElement.scrollWidth") <= 420
+            # Once the run has ended: before, the input is still a grey placeholder.
+            idle(phone)
+            expect(phone.get_by_test_id("stChatInputTextArea")).to_be_enabled()
             phone_shot = tmp_path / "interview-phone.png"
             phone.screenshot(path=str(phone_shot))
             if os.environ.get("UPDATE_SCREENSHOT"):
                 PHONE_SCREENSHOT.write_bytes(phone_shot.read_bytes())
-            idle(phone)
             end.click()
             expect(phone.get_by_text("End the interview now?")).to_be_in_viewport()
             phone.get_by_role("button", name="Keep going").click()

@@ -8,11 +8,12 @@ from pathlib import Path
 
 from grading_support import fixture_session
 from streamlit.testing.v1 import AppTest
-from test_markdown_safe import constructs
+from test_markdown_safe import constructs, to_text
 
 from interviewer.agent import Interviewer
 from interviewer.framework import Framework, custom_problem
 from interviewer.grader import grade_session
+from interviewer.markdown_safe import WORD_JOINER
 from interviewer.report import render_markdown
 from interviewer.report_html import render_html
 from interviewer.report_pdf import render_pdf
@@ -54,15 +55,17 @@ def test_a_custom_problem_title_renders_no_link_or_image(data_dir: Path, fw: Fra
     at.query_params.update(session=session.id)
     at.run()
     assert not at.exception
-    # The page's own header and problem text (the chat follows safe_markdown:
-    # an https link a turn quotes stays a link, an image never does).
+    # The page's own header shows the problem as plain text (st.text: no Markdown),
+    # and the opening turn quotes it as text too: even its https link.
+    # (In later turns an https link stays a link, an image never does.)
+    assert [t.value for t in at.main.text] == [session.problem.opening_prompt]
     in_chat = {m.value for cm in at.main.chat_message for m in cm.markdown}
-    shown = [m.value for m in at.main.markdown if m.value not in in_chat]
-    assert any("Your session expired" in m for m in shown)
-    for m in shown:
+    for m in (m.value for m in at.main.markdown if m.value not in in_chat):
         assert constructs(m) == ([], 0, 0), m
+    assert any("Your session expired" in m for m in in_chat)
     for m in in_chat:
-        assert constructs(m)[1:] == (0, 0), m
+        assert constructs(m) == ([], 0, 0), m
+        assert "https://" not in m and "https:" + WORD_JOINER + "//" in m  # nor a bare URL Streamlit links
 
 
 def test_a_candidates_beacon_is_not_fetched_in_the_transcript(data_dir: Path, fw: Framework) -> None:
@@ -99,3 +102,25 @@ def test_exports_hold_no_remote_image_or_javascript_link(fw: Framework) -> None:
 
     pdf = render_pdf(report)
     assert pdf.startswith(b"%PDF") and b"javascript:" not in pdf
+
+
+def test_markdown_export_reads_as_the_candidate_typed_yet_stays_inert(fw: Framework) -> None:
+    """Issue 11: no "a\\_b" or "\\(x\\)" noise in the candidate's words, in a
+    custom problem's title or in a model name; still no tag, image or unsafe link."""
+    clean = "We key on user_id (hashed): about $1.5M a month, 2 * 3 replicas, R&D budget, p99 < 50 ms."
+    s = fixture_session(fw, "weak")
+    s.problem = custom_problem("Design a snake_case (v2) tool <script>x</script> ![x](https://example.com/a.png)")
+    s.turns.insert(2, Turn(role="candidate", text=clean, step=1))
+    s.turns.insert(
+        3, Turn(role="candidate", text="I add <script>alert(1)</script> and ![x](https://evil.example/a.png)", step=1)
+    )
+    md = render_markdown(grade_session(fw, s, None))
+    assert f"> {clean}\n" in md
+    title = md.splitlines()[0]
+    assert title.startswith("# Interview feedback: Design a snake_case (v2) tool &lt;script&gt;x&lt;/script&gt;"), title
+    # Shown as the text it is: no image, and the URL is not even a GFM autolink.
+    assert constructs(title) == ([], 0, 0) and "https://" not in title
+    assert to_text(title).replace(WORD_JOINER, "").endswith("![x](https://example.com/a.png)")
+    hrefs, images, html = constructs(md)
+    assert images == 0 and html == 0 and "<script" not in md and all(h.startswith("https://") for h in hrefs)
+    assert "evil.example/a.png" not in md and "[image: x]" in md

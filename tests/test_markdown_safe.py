@@ -6,7 +6,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from interviewer.markdown_html import to_html
-from interviewer.markdown_safe import plain, safe_markdown
+from interviewer.markdown_safe import WORD_JOINER, plain, readable_markdown, readable_plain, safe_markdown
 
 _MD = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
@@ -90,29 +90,29 @@ def test_http_https_mailto_links_are_kept() -> None:
     assert constructs(out)[0] == ["https://example.com/a", "mailto:a@example.com", "http://example.org"]
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "[x](JaVaScRiPt:alert(1))",
-        "[x]( javascript:alert(1))",
-        "[x](java\tscript:alert(1))",
-        "[x][1]\n\n[1]: javascript:alert(1)",
-        "[x][1]\n\n[1]: <javascript:alert(1)>",
-        "<javascript:alert(1)>",
-        "[x](data:text/html;base64,PHNjcmlwdD4=)",
-        "![x](data:image/png;base64,AAAA)",
-        "[x](&#106;avascript:alert(1))",
-        "[x](&#x6A;avascript&colon;alert(1))",
-        "[[a](javascript:b)](javascript:c)",
-        "[a [b] c](vbscript:x)",
-        "[x](/relative/path)",
-        "[x](file:///etc/passwd)",
-        '<img src="http://host/t.png">',
-        "<a href='javascript:alert(1)'>x</a>",
-        "<div>\n<img src=x onerror=alert(1)>\n</div>",
-        "&lt;img src=http://host/t.png&gt;",
-    ],
-)
+BYPASSES = [
+    "[x](JaVaScRiPt:alert(1))",
+    "[x]( javascript:alert(1))",
+    "[x](java\tscript:alert(1))",
+    "[x][1]\n\n[1]: javascript:alert(1)",
+    "[x][1]\n\n[1]: <javascript:alert(1)>",
+    "<javascript:alert(1)>",
+    "[x](data:text/html;base64,PHNjcmlwdD4=)",
+    "![x](data:image/png;base64,AAAA)",
+    "[x](&#106;avascript:alert(1))",
+    "[x](&#x6A;avascript&colon;alert(1))",
+    "[[a](javascript:b)](javascript:c)",
+    "[a [b] c](vbscript:x)",
+    "[x](/relative/path)",
+    "[x](file:///etc/passwd)",
+    '<img src="http://host/t.png">',
+    "<a href='javascript:alert(1)'>x</a>",
+    "<div>\n<img src=x onerror=alert(1)>\n</div>",
+    "&lt;img src=http://host/t.png&gt;",
+]
+
+
+@pytest.mark.parametrize("text", BYPASSES)
 def test_bypasses_leave_no_link_image_or_html(text: str) -> None:
     out = safe_markdown(text)
     hrefs, images, html = constructs(out)
@@ -136,3 +136,65 @@ def test_code_spans_and_blocks_are_untouched() -> None:
     out = safe_markdown(src)
     assert "`![x](http://h/t.png)`" in out and "[x](javascript:a) <img src=x>" in out
     assert constructs(out) == ([], 0, 0)
+
+
+# --- readable: the Markdown export escapes only what changes the rendering ---
+
+HOSTILE_EXPORT = [
+    "<script>alert(1)</script>",
+    "![x](https://evil.example/a.png)",
+    "![x](https://evil.example/a.png)(b)",
+    "!" + "[x](https://evil.example/a.png)",
+    "\\![x](https://evil.example/a.png)",
+    "[x](javascript:alert(1))",
+    "\\[x\\](javascript:alert(1))",
+    "\\<img src=http://host/t.png>",
+    "&lt;img src=http://host/t.png&gt;",
+    "[x][1]\n\n\\[1\\]: /relative",
+    "\\*not emphasis\\* and \\`not code\\`",
+    "a\\\n![x](https://evil.example/a.png)",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE_EXPORT + BYPASSES)
+def test_readable_export_is_as_inert_as_the_escaped_one(text: str) -> None:
+    out = readable_markdown(text)
+    hrefs, images, html = constructs(out)
+    assert images == 0 and html == 0 and all(h.startswith(("http://", "https://", "mailto:")) for h in hrefs), out
+    assert "<script" not in out
+    # It renders exactly as the fully escaped version does.
+    assert _MD.render(out) == _MD.render(safe_markdown(text)), (out, safe_markdown(text))
+
+
+def test_readable_export_keeps_the_candidates_words_as_typed() -> None:
+    src = "Use snake_case_ids (not UUIDs): costs $1.5M a month, 2 * 3 GPUs, R&D, latency < 50 ms, step 2. ok"
+    out = readable_markdown(src)
+    assert out == src
+    assert "\\" not in readable_markdown("a_b, `x_y`, 1) (see [docs](https://ok.example/a))")
+    # Yet a character that would change the rendering is still escaped.
+    assert readable_markdown("\\*literal\\*") == "\\*literal\\*"
+    assert readable_markdown("$x$ and $y$").count("\\$") == 4  # GitHub would render math
+
+
+def test_readable_export_checks_the_callers_frame() -> None:
+    # Inside "_…_" an underscore in the text could end the emphasis early.
+    text = "switched to gpt_ x"
+    out = readable_markdown(text, "_{}_")
+    assert _MD.render(f"_{out}_") == _MD.render(f"_{safe_markdown(text)}_")
+    assert readable_markdown(text) == text
+
+
+def test_readable_plain_is_literal_in_its_frame() -> None:
+    title = "Design [a link](https://evil.example/login) ![x](https://example.com/a.png) a_b (c) *x*"
+    out = readable_plain(title, "# Feedback: {}")
+    assert constructs(f"# Feedback: {out}") == ([], 0, 0)
+    assert "https://" not in out  # not a GFM autolink literal either
+    assert "a_b (c)" in out
+    assert to_text(f"# Feedback: {out}").replace(WORD_JOINER, "") == "Feedback: " + title
+    cell = readable_plain("a | b_c", "| | |\n| --- | --- |\n| x | {} |")
+    assert cell == "a \\| b_c"
+
+
+def test_readable_export_keeps_mermaid_verbatim() -> None:
+    src = "My design:\n\n```mermaid\ngraph TD\n  A[Client] -->|req| B(API)\n```"
+    assert readable_markdown(src) == src

@@ -361,7 +361,7 @@ def test_switch_notices_are_in_every_export_at_their_place(switched_report: Repo
     assert load_report(render_json(r)).notices == r.notices
     # Markdown: between the second and third turns, and after the last one.
     md = render_markdown(r)
-    first_at = md.index("_Model switched to `openai/x` \\(server: http\\://127.0.0.1:9/v1\\)_")
+    first_at = md.index("_Model switched to `openai/x` (server: http://127.0.0.1:9/v1)_")
     assert md.index(second) < first_at < md.index(third)
     assert md.rstrip().endswith("_Continuing offline_")
     assert "`![b](http://evil.example/b.png)`" in md  # inert: inside code

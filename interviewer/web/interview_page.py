@@ -150,7 +150,9 @@ def header(session: Session) -> None:
             + model_choice.describe_models(session.model, session.grader_model or session.model, session.api_base)
         )
     if session.problem.source == "custom":
-        st.markdown(plain(session.problem.opening_prompt))
+        # Text, not Markdown: a link or image the candidate typed is shown as
+        # typed, never drawn or fetched (Markdown would link a bare URL even escaped).
+        st.text(session.problem.opening_prompt)
     else:
         with st.expander("The problem", icon=":material/description:"):
             st.markdown(safe_markdown(session.problem.opening_prompt))
