@@ -126,9 +126,10 @@ BAD_INPUTS: list[Bad] = [
     Bad("reply", "the connection dropped before a reply", "Could not reach the model server", argv=(*INTERVIEW, *MODEL), reply=Reply(drop=True)),
     # --- URL parameters of the app (streamlit AppTest) -------------------------------
     Bad("url", "?session=does-not-exist", "No saved interview has the id 'does-not-exist'", query={"session": "does-not-exist"}),
-    Bad("url", "?session=<script>alert(1)</script>", "No saved interview has the id", query={"session": "<script>alert(1)</script>"}, never="<script>"),
+    Bad("url", "?session=<script>alert(1)</script>", "No saved interview matches this link", query={"session": "<script>alert(1)</script>"}, never="<script>"),
+    Bad("url", "?session=a crafted message with a URL", "No saved interview matches this link", query={"session": "Your account is locked, sign in at https://evil.example"}, never="evil.example"),
     Bad("url", "?view=report&session=nope", "No saved interview has the id 'nope'", query={"view": "report", "session": "nope"}),
-    Bad("url", "?session= + 5,000 characters", "No saved interview has the id", query={"session": "a" * 5000}),
+    Bad("url", "?session= + 5,000 characters", "No saved interview matches this link", query={"session": "a" * 5000}),
 ]  # fmt: skip
 
 

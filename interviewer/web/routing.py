@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -13,6 +14,11 @@ Page = Literal["start", "interview", "report", "history"]
 SESSION_PARAM = "session"
 
 VIEW_PARAM = "view"
+
+# Session ids are short hex (session.new_id); anything else in the link is
+# not echoed back, so a crafted link cannot put its own words or a clickable
+# URL into the app's notice.
+_ID_SHAPED = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -43,9 +49,8 @@ def route(
         return Route("history")
     if session_id:
         if not exists(session_id):
-            return Route(
-                "start", notice=f"No saved interview has the id {plain(repr(session_id))}; start a new one below."
-            )
+            named = f" has the id {plain(repr(session_id))}" if _ID_SHAPED.fullmatch(session_id) else " matches this link"
+            return Route("start", notice=f"No saved interview{named}; start a new one below.")
         if view == "report" or ended(session_id):
             return Route("report", session_id)
         return Route("interview", session_id)
