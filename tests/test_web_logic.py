@@ -12,6 +12,7 @@ from interviewer.agent import HINT_TEXT, Interviewer
 from interviewer.errors import InputError
 from interviewer.framework import Framework
 from interviewer.llm import Usage
+from interviewer.markdown_safe import WORD_JOINER
 from interviewer.session import MAX_MESSAGE_CHARS, Session, Turn
 from interviewer.settings import ModelSettings
 from interviewer.store import SessionSummary, Store
@@ -352,6 +353,25 @@ def test_history_rows_and_trend(fw: Framework) -> None:
     assert "step 4/7" in views.session_label(open_one)
     ungraded = summary.model_copy(update={"overall_score": None})
     assert views.session_status(ungraded) == "ended"
+
+
+def test_a_session_label_never_links_a_url_in_a_custom_title() -> None:
+    custom = SessionSummary(
+        id="abc123",
+        problem_id="custom",
+        title="Design https://evil.example and mail me at a@b.co, see www.x.org",
+        level="senior",
+        model="offline",
+        created_at=T0,
+        updated_at=T0,
+        ended_at=None,
+        current_step=1,
+        turns=1,
+        overall_score=None,
+    )
+    label = views.session_label(custom)
+    assert "https://" not in label and "www." not in label and "a@b" not in label
+    assert label.replace(WORD_JOINER, "").replace("\\", "").startswith("Design https://evil.example")
 
 
 def test_page_window_pages_and_clamps() -> None:

@@ -10,7 +10,7 @@ from html import escape
 from typing import Any, Literal
 
 from ..framework import STEP_COUNT, Framework, Problem
-from ..markdown_safe import plain, safe_markdown
+from ..markdown_safe import plain, safe_markdown, unlinkable
 from ..planner import coverage, step_complete
 from ..report import fmt_out_of_5, status_text, step_value
 from ..session import Session, Turn, clock, format_duration, utcnow
@@ -256,7 +256,9 @@ def session_label(s: SessionSummary) -> str:
     status = session_status(s)
     where = f"step {s.current_step}/{STEP_COUNT}" if status == "in progress" else status
     score = f" · {fmt_out_of_5(s.overall_score)}" if s.overall_score is not None else ""
-    return f"{plain(s.title)} · {plain(s.level)} · {s.created_at:%Y-%m-%d %H:%M} · {where}{score}"
+    # A custom problem's title is the candidate's text: a bare URL in it must
+    # not become a link inside the button that opens the session.
+    return f"{plain(unlinkable(s.title))} · {plain(s.level)} · {s.created_at:%Y-%m-%d %H:%M} · {where}{score}"
 
 
 def trend_rows(
