@@ -49,7 +49,9 @@ def route(
         return Route("history")
     if session_id:
         if not exists(session_id):
-            named = f" has the id {plain(repr(session_id))}" if _ID_SHAPED.fullmatch(session_id) else " matches this link"
+            named = (
+                f" has the id {plain(repr(session_id))}" if _ID_SHAPED.fullmatch(session_id) else " matches this link"
+            )
             return Route("start", notice=f"No saved interview{named}; start a new one below.")
         if view == "report" or ended(session_id):
             return Route("report", session_id)
