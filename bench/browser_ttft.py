@@ -135,6 +135,13 @@ def table(rows: list[dict[str, float]]) -> None:
     print(f"{'ms':<48} {'p50':>8} {'p95':>8}")
     for name, values in lines:
         print(f"{name:<48} {pct(values, 0.5):>8.1f} {pct(values, 0.95):>8.1f}")
+    # Each answer reruns the page with one more exchange on it: does the wait grow?
+    quarter = max(1, len(rows) // 4)
+    to_request = span("submit", "arrived")
+    print(
+        f"Enter -> request, median of the first {quarter} answers: {pct(to_request[:quarter], 0.5):.1f} ms, "
+        f"of the last {quarter}: {pct(to_request[-quarter:], 0.5):.1f} ms"
+    )
 
 
 def main() -> None:
