@@ -46,6 +46,8 @@ class Recorded:
     started: float
     finished: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    # time.monotonic() as each streamed content chunk was flushed (for the benches).
+    chunk_times: list[float] = field(default_factory=list)
 
     @property
     def messages(self) -> list[dict[str, str]]:
@@ -161,14 +163,14 @@ class FakeOpenAI:
                     if reply.rendezvous:
                         fake._cond.wait_for(lambda: fake.max_in_flight >= reply.rendezvous, timeout=10)
                 try:
-                    self._serve(body, reply)
+                    self._serve(body, reply, rec)
                 finally:
                     rec.finished = time.monotonic()
                     with fake._cond:
                         fake._in_flight -= 1
                         fake._cond.notify_all()
 
-            def _serve(self, body: dict[str, Any], reply: Reply) -> None:
+            def _serve(self, body: dict[str, Any], reply: Reply, rec: Recorded) -> None:
                 if reply.delay:
                     time.sleep(reply.delay)
                 if reply.drop:
@@ -240,6 +242,7 @@ class FakeOpenAI:
                         time.sleep(reply.chunk_delay)
                     piece = text[i : i + reply.chunk_size]
                     send({**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]})
+                    rec.chunk_times.append(time.monotonic())
                 send({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
                 if (body.get("stream_options") or {}).get("include_usage"):
                     send({**base, "choices": [], "usage": usage})
