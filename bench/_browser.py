@@ -13,17 +13,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from servers import free_port, serving  # noqa: E402
+from servers import CHROMIUM, CHROMIUM_ARGS, free_port, serving, streamlit_cmd  # noqa: E402
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 TIMEOUT_MS = 60_000
 # The browser marks the app root when a script run has ended.
 IDLE = "() => document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state') === 'notRunning'"
@@ -35,14 +26,7 @@ def streamlit(script: Path, folder: Path, env_extra: dict[str, str]) -> Iterator
     port = free_port()
     env = dict(os.environ)
     env.update(env_extra, PYTHONUNBUFFERED="1")
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(script),
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-    ]  # fmt: skip
+    cmd = streamlit_cmd(script, port)
     url = f"http://127.0.0.1:{port}"
     log = folder / f"streamlit-{port}.log"
     with serving(cmd, f"{url}/_stcore/health", log, deadline_s=90, cwd=ROOT, env=env) as proc:

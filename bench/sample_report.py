@@ -16,6 +16,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from servers import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 from interviewer.framework import framework  # noqa: E402
 from interviewer.grader import grade_session  # noqa: E402
@@ -25,7 +28,6 @@ from interviewer.transcript import parse_transcript  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "email-composer-strong.txt"
 DOCS = ROOT / "docs"
-CHROMIUM = "/usr/bin/chromium"
 
 
 def main() -> None:
@@ -38,19 +40,14 @@ def main() -> None:
     html = DOCS / "sample-report.html"
     html.write_text(render_html(report), encoding="utf-8")
     print(f"wrote {DOCS / 'sample-report.md'} and {html} (rubric coverage {report.coverage:.0%})")
-    chromium = shutil.which("chromium") or (CHROMIUM if Path(CHROMIUM).exists() else None)
+    chromium = shutil.which("chromium") or (str(CHROMIUM) if CHROMIUM.exists() else None)
     if chromium is None:
         print("chromium not found: docs/sample-report.png not updated")
         return
     subprocess.run(
         [
             chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--no-first-run",
+            *CHROMIUM_ARGS,
             "--hide-scrollbars",
             f"--screenshot={DOCS / 'sample-report.png'}",
             "--window-size=1200,1600",

@@ -5,10 +5,36 @@ from __future__ import annotations
 import contextlib
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package
+# Headless and quiet: no background fetches (updates, first-run pages), so every
+# request the browser makes is one the page asked for.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+def streamlit_cmd(script: str | Path, port: int, *extra: str) -> list[str]:
+    """`streamlit run script` headless on 127.0.0.1:port, no telemetry, no file watcher."""
+    return [
+        sys.executable, "-m", "streamlit", "run", str(script),
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+        *extra,
+    ]  # fmt: skip
 
 
 def free_port() -> int:

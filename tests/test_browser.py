@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,20 +19,11 @@ from typing import Any
 import pytest
 from fakeserver import FakeOpenAI, Reply
 from scripted_grader import grader_json
-from servers import free_port, serving
+from servers import CHROMIUM, CHROMIUM_ARGS, free_port, serving, streamlit_cmd
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = ROOT / "docs" / "interview.png"
 PHONE_SCREENSHOT = ROOT / "docs" / "interview-phone.png"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 TIMEOUT_MS = 30_000
 
 pytestmark = pytest.mark.browser
@@ -68,14 +58,7 @@ def app_url(fake_llm: FakeOpenAI, tmp_path: Path) -> Iterator[str]:
         PYTHONUNBUFFERED="1",
     )
     log = tmp_path / "streamlit.log"
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-    ]  # fmt: skip
+    cmd = streamlit_cmd("app.py", port)
     url = f"http://127.0.0.1:{port}"
     with serving(cmd, f"{url}/_stcore/health", log, deadline_s=60, cwd=ROOT, env=env):
         yield url

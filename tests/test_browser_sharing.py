@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,8 +24,8 @@ from urllib.parse import urlsplit
 import pytest
 from oidcserver import OidcProvider, streamlit_auth_secrets
 from pgserver import fresh_database
-from servers import free_port, serving
-from test_browser import CHROMIUM, CHROMIUM_ARGS, IDLE, TIMEOUT_MS, require_browser
+from servers import CHROMIUM, CHROMIUM_ARGS, free_port, serving, streamlit_cmd
+from test_browser import IDLE, TIMEOUT_MS, require_browser
 
 ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = {"127.0.0.1", "localhost"}
@@ -44,15 +43,7 @@ def app_server(port: int, tmp_path: Path, name: str, env: dict[str, str], *args:
     from the test's own environment leak into it."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("INTERVIEWER_", "OPENAI_", "ANTHROPIC_"))}
     clean.update(env, PYTHONUNBUFFERED="1")
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-        *args,
-    ]  # fmt: skip
+    cmd = streamlit_cmd("app.py", port, *args)
     log = tmp_path / f"{name}.log"
     with serving(cmd, f"http://127.0.0.1:{port}/_stcore/health", log, deadline_s=60, cwd=ROOT, env=clean):
         yield

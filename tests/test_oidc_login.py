@@ -12,7 +12,6 @@ tests/oidc/node_modules; fails in CI.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from oidcserver import OidcProvider, streamlit_auth_secrets
-from servers import free_port, serving
-from test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, require_browser
+from servers import CHROMIUM, CHROMIUM_ARGS, free_port, serving, streamlit_cmd
+from test_browser import TIMEOUT_MS, require_browser
 
 APP = Path(__file__).resolve().parent / "apps" / "login_app.py"
 LOOPBACK = {"127.0.0.1", "localhost"}
@@ -39,15 +38,7 @@ def signin_app(start_oidc_provider: Callable[..., Any], tmp_path: Path) -> Itera
     with start_oidc_provider([redirect_uri]) as provider:
         secrets_file = tmp_path / "secrets.toml"
         secrets_file.write_text(streamlit_auth_secrets(provider, redirect_uri))
-        cmd = [
-            sys.executable, "-m", "streamlit", "run", str(APP),
-            "--server.headless", "true",
-            "--server.port", str(port),
-            "--server.address", "127.0.0.1",
-            "--browser.gatherUsageStats", "false",
-            "--server.fileWatcherType", "none",
-            "--secrets.files", str(secrets_file),
-        ]  # fmt: skip
+        cmd = streamlit_cmd(APP, port, "--secrets.files", str(secrets_file))
         log = tmp_path / "streamlit.log"
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         with serving(cmd, f"http://127.0.0.1:{port}/_stcore/health", log, deadline_s=60, cwd=tmp_path, env=env):
