@@ -325,7 +325,8 @@ def test_split_mermaid_cuts_out_fenced_diagrams() -> None:
     assert mermaid.split_mermaid("```mermaid\n\n```") == []
 
 
-def test_history_rows_and_trend(fw: Framework) -> None:
+def _summary(**update: object) -> SessionSummary:
+    """A graded session's row as the store lists it; ``update`` changes fields."""
     summary = SessionSummary(
         id="s1",
         problem_id="email-composer",
@@ -339,6 +340,11 @@ def test_history_rows_and_trend(fw: Framework) -> None:
         turns=9,
         overall_score=3.5,
     )
+    return summary.model_copy(update=update)
+
+
+def test_history_rows_and_trend(fw: Framework) -> None:
+    summary = _summary()
     row = views.session_rows([summary])[0]
     assert (row["step"], row["status"], row["score"], row["started"]) == (
         "4/7",
@@ -356,17 +362,10 @@ def test_history_rows_and_trend(fw: Framework) -> None:
 
 
 def test_a_session_label_never_links_a_url_in_a_custom_title() -> None:
-    custom = SessionSummary(
-        id="abc123",
+    custom = _summary(
         problem_id="custom",
         title="Design https://evil.example and mail me at a@b.co, see www.x.org",
-        level="senior",
-        model="offline",
-        created_at=T0,
-        updated_at=T0,
         ended_at=None,
-        current_step=1,
-        turns=1,
         overall_score=None,
     )
     label = views.session_label(custom)
