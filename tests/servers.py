@@ -37,10 +37,21 @@ def streamlit_cmd(script: str | Path, port: int, *extra: str) -> list[str]:
     ]  # fmt: skip
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A loopback port that is free now and was not handed out before in this
+    process. The port is released at once, so without the record two servers
+    started one after the other (the app, then its OIDC provider) can be given
+    the same port and the second fails to bind."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def _tail(log: Path | None) -> str:
